@@ -1,0 +1,202 @@
+//! The oxblas backend in pure Rust: explicit SIMD through `pulp` (AVX2+FMA,
+//! AVX-512 where pulp allows, NEON, scalar fallback), no C library.
+//!
+//! [`Simd`] implements [`oxblas_core::Backend`]. BLAS kernels live in
+//! [`blas1`], [`blas2`], [`gemm`] and [`level3`]; factorizations and spectral
+//! decompositions in [`lapack`].
+#![warn(missing_docs)]
+
+pub mod blas1;
+pub mod blas2;
+pub mod gemm;
+pub mod lapack;
+pub mod level3;
+mod threads;
+
+use oxblas_core::{
+    Backend, BackendId, Cholesky, Complex, Diag, Distance, Eig, Eigh, Lu, Mat, MatMut, MatRef,
+    PivotedQr, Qr, QrMode, Result, Scalar, Side, Svd, SvdMode, Uplo, VecMut, VecRef,
+};
+
+pub use threads::{current_par, num_threads, set_num_threads};
+
+/// The pure-Rust SIMD backend.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Simd;
+
+impl Backend for Simd {
+    const ID: BackendId = BackendId::Simd;
+
+    fn set_num_threads(n: usize) {
+        threads::set_num_threads(n)
+    }
+    fn num_threads() -> usize {
+        threads::num_threads()
+    }
+    fn description() -> String {
+        format!(
+            "oxblas-simd {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            gemm::arch_name()
+        )
+    }
+
+    fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
+        blas1::dot(x, y)
+    }
+    fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        blas1::axpy(alpha, x, y)
+    }
+    fn scal<T: Scalar>(alpha: T, x: VecMut<'_, T>) {
+        blas1::scal(alpha, x)
+    }
+    fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        blas1::copy(x, y)
+    }
+    fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        blas1::swap(x, y)
+    }
+    fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
+        blas1::nrm2(x)
+    }
+    fn asum<T: Scalar>(x: VecRef<'_, T>) -> T {
+        blas1::asum(x)
+    }
+    fn iamax<T: Scalar>(x: VecRef<'_, T>) -> Option<usize> {
+        blas1::iamax(x)
+    }
+    fn add<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        blas1::add(x, y, out)
+    }
+    fn sub<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        blas1::sub(x, y, out)
+    }
+    fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        blas1::hadamard(x, y, out)
+    }
+    fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
+        blas1::distance(metric, x, y)
+    }
+    fn pairwise_distances<T: Scalar>(
+        metric: Distance,
+        x: MatRef<'_, T>,
+        y: MatRef<'_, T>,
+        out: MatMut<'_, T>,
+    ) -> Result<()> {
+        level3::pairwise_distances(metric, x, y, out)
+    }
+
+    fn gemv<T: Scalar>(
+        alpha: T,
+        a: MatRef<'_, T>,
+        x: VecRef<'_, T>,
+        beta: T,
+        y: VecMut<'_, T>,
+    ) -> Result<()> {
+        blas2::gemv(alpha, a, x, beta, y)
+    }
+    fn ger<T: Scalar>(
+        alpha: T,
+        x: VecRef<'_, T>,
+        y: VecRef<'_, T>,
+        a: MatMut<'_, T>,
+    ) -> Result<()> {
+        blas2::ger(alpha, x, y, a)
+    }
+    fn trsv<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, x: VecMut<'_, T>) -> Result<()> {
+        blas2::trsv(uplo, diag, a, x)
+    }
+    fn symv<T: Scalar>(
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        x: VecRef<'_, T>,
+        beta: T,
+        y: VecMut<'_, T>,
+    ) -> Result<()> {
+        blas2::symv(uplo, alpha, a, x, beta, y)
+    }
+
+    fn gemm<T: Scalar>(
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        gemm::gemm(alpha, a, b, beta, c, current_par())
+    }
+    fn syrk<T: Scalar>(
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        level3::syrk(uplo, alpha, a, beta, c)
+    }
+    fn trsm<T: Scalar>(
+        side: Side,
+        uplo: Uplo,
+        diag: Diag,
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatMut<'_, T>,
+    ) -> Result<()> {
+        level3::trsm(side, uplo, diag, alpha, a, b)
+    }
+    fn symm<T: Scalar>(
+        side: Side,
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        level3::symm(side, uplo, alpha, a, b, beta, c)
+    }
+    fn gemm_batched<T: Scalar>(
+        alpha: T,
+        a: &[MatRef<'_, T>],
+        b: &[MatRef<'_, T>],
+        beta: T,
+        c: &mut [MatMut<'_, T>],
+    ) -> Result<()> {
+        level3::gemm_batched(alpha, a, b, beta, c)
+    }
+
+    fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>> {
+        lapack::lu::factor(a)
+    }
+    fn cholesky<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
+        lapack::cholesky::factor(a)
+    }
+    fn qr<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
+        lapack::qr::factor(a)
+    }
+    fn qr_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
+        lapack::qr::form_q(qr, mode)
+    }
+    fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
+        lapack::qr::factor_pivoted(a)
+    }
+    fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
+        lapack::eigh::eigh(a)
+    }
+    fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
+        lapack::eigh::eigvalsh(a)
+    }
+    fn eig<T: Scalar>(a: MatRef<'_, T>) -> Result<Eig<T>> {
+        lapack::eig::eig(a)
+    }
+    fn eigvals<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<Complex<T>>> {
+        lapack::eig::eigvals(a)
+    }
+    fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
+        lapack::svd::svd(a, mode)
+    }
+    fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
+        lapack::svd::singular_values(a)
+    }
+}
