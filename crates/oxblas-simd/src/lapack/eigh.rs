@@ -1,12 +1,276 @@
-//! Symmetric eigen. SCAFFOLD: to be replaced.
-#![allow(missing_docs, unused_variables)]
-use oxblas_core::{BackendId, Eigh, Error, MatRef, Result, Scalar};
-fn na<R>() -> Result<R> {
-    Err(Error::BackendUnavailable(BackendId::Simd))
-}
+//! Symmetric eigendecomposition $A = V \Lambda V^T$.
+//!
+//! 1. Scale `A` into a safe range if its largest entry is near overflow or
+//!    underflow.
+//! 2. Householder tridiagonalization $A = Q T Q^T$ from the lower triangle
+//!    ([`tridiagonalize`]).
+//! 3. The eigenvalues of `T`, and with vectors its eigenvectors accumulated
+//!    onto `Q`, by the implicit QL algorithm with Wilkinson-type shifts
+//!    ([`tridiag_ql`]). Without vectors that is `O(n^2)`.
+//! 4. Sort ascending.
+
+use oxblas_core::{validate, Eigh, Error, Mat, MatRef, Op, Result, Scalar};
+
+use super::spectral_util::{
+    axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
+};
+
+/// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a
+/// symmetric matrix, reading only its lower triangle.
+///
+/// # Errors
+/// - [`Error::NonFinite`] if the lower triangle holds NaN or infinity.
+/// - [`Error::NotSquare`] if `a` is not square.
+/// - [`Error::NoConvergence`] if the QL iteration hits its iteration limit.
 pub fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
-    na()
+    let (values, vectors) = driver(a, Op::Eigh, true)?;
+    let vectors = vectors.map_or_else(|| Mat::zeros(0, 0), |v| v.to_mat());
+    Ok(Eigh { values, vectors })
 }
+
+/// Eigenvalues (ascending) of a symmetric matrix, reading its lower triangle.
+///
+/// # Errors
+/// As [`eigh`].
 pub fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
-    na()
+    Ok(driver(a, Op::Eigvalsh, false)?.0)
+}
+
+fn lower_finite<T: Scalar>(a: MatRef<'_, T>) -> bool {
+    let n = a.rows().min(a.cols());
+    (0..n).all(|j| (j..a.rows()).all(|i| a[(i, j)].is_finite()))
+}
+
+fn driver<T: Scalar>(
+    a: MatRef<'_, T>,
+    op: Op,
+    want_vectors: bool,
+) -> Result<(Vec<T>, Option<ColMat<T>>)> {
+    // NonFinite first (for a non-square input, over the lower part of the
+    // leading square), then the shape.
+    if !lower_finite(a) {
+        return Err(Error::NonFinite { op });
+    }
+    let n = validate::square(op, a.shape())?;
+    // Copy the lower triangle into a column-major work matrix.
+    let mut w = ColMat::<T>::zeros(n, n);
+    for j in 0..n {
+        let col = w.col_mut(j);
+        for (i, x) in col.iter_mut().enumerate().skip(j) {
+            *x = a[(i, j)];
+        }
+    }
+    let anrm = max_abs((0..n).flat_map(|j| w.col(j)[j..].to_vec()));
+    let scale = range_scale(anrm);
+    if let Some(s) = scale {
+        for x in &mut w.data {
+            *x *= s;
+        }
+    }
+    let mut d = vec![T::ZERO; n];
+    let mut e = vec![T::ZERO; n.saturating_sub(1)];
+    let mut tau = vec![T::ZERO; n.saturating_sub(1)];
+    tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
+    let mut z = if want_vectors {
+        Some(form_q(&w, &tau))
+    } else {
+        None
+    };
+    tridiag_ql(&mut d, &mut e, z.as_mut()).map_err(|_| Error::NoConvergence { op })?;
+    if let Some(s) = scale {
+        let inv = s.recip();
+        for x in &mut d {
+            *x *= inv;
+        }
+    }
+    let perm = sort_perm(&d, false);
+    let values: Vec<T> = perm.iter().map(|&p| d[p]).collect();
+    if let Some(z) = z.as_mut() {
+        permute_cols(z, &perm);
+    }
+    Ok((values, z))
+}
+
+/// Reduces the symmetric matrix held in the lower triangle of `a` to
+/// tridiagonal form $T = Q^T A Q$ (LAPACK's `sytd2`, lower): on return `d`
+/// is the diagonal of `T`, `e` its subdiagonal, and the Householder vectors
+/// of $Q = H_0 \cdots H_{n-2}$ are stored below the first subdiagonal of `a`
+/// (`v_i[i + 1] = 1` implied), with scalars `tau`.
+pub(crate) fn tridiagonalize<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
+    let n = a.rows;
+    if n == 0 {
+        return;
+    }
+    let mut w = vec![T::ZERO; n];
+    for i in 0..n - 1 {
+        // Reflector annihilating a[i+2.., i].
+        let col = a.col_mut(i);
+        let alpha = col[i + 1];
+        let (beta, t) = householder(alpha, &mut col[i + 2..]);
+        e[i] = beta;
+        tau[i] = t;
+        if t != T::ZERO {
+            col[i + 1] = T::ONE;
+            let m = n - i - 1;
+            let v: Vec<T> = a.col(i)[i + 1..].to_vec();
+            // w = tau * A22 v, with A22 = a[i+1.., i+1..] (lower triangle).
+            let w = &mut w[..m];
+            symv_lower(a, i + 1, t, &v, w);
+            // w -= (tau/2 (w . v)) v
+            let alpha2 = -T::from_f64(0.5) * t * dot(w, &v);
+            axpy(alpha2, &v, w);
+            // A22 -= v w^T + w v^T (lower triangle).
+            for jj in 0..m {
+                let j = i + 1 + jj;
+                let (vj, wj) = (v[jj], w[jj]);
+                let c = &mut a.col_mut(j)[j..];
+                let (vs, ws) = (&v[jj..], &w[jj..]);
+                for ((x, &vv), &ww) in c.iter_mut().zip(vs).zip(ws) {
+                    *x -= vv * wj + ww * vj;
+                }
+            }
+            a.set(i + 1, i, beta);
+        }
+        d[i] = a.at(i, i);
+    }
+    d[n - 1] = a.at(n - 1, n - 1);
+}
+
+/// `w = alpha * A22 v` for the symmetric trailing block `A22 = a[k.., k..]`
+/// stored in its lower triangle: one pass over each column does both the
+/// column's dot product and its axpy.
+fn symv_lower<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: &[T], w: &mut [T]) {
+    let m = v.len();
+    w.fill(T::ZERO);
+    for jj in 0..m {
+        let j = k + jj;
+        let c = &a.col(j)[j..];
+        // Diagonal, then strictly lower part.
+        let mut acc = c[0] * v[jj];
+        let below = &c[1..];
+        acc += dot(below, &v[jj + 1..]);
+        axpy(v[jj], below, &mut w[jj + 1..]);
+        w[jj] += acc;
+    }
+    for x in w.iter_mut() {
+        *x *= alpha;
+    }
+}
+
+/// Forms the orthogonal `Q` of [`tridiagonalize`] (`n x n`) by backward
+/// accumulation of its reflectors (LAPACK's `orgtr`, lower).
+pub(crate) fn form_q<T: Scalar>(a: &ColMat<T>, tau: &[T]) -> ColMat<T> {
+    let n = a.rows;
+    let mut q = ColMat::identity(n, n);
+    if n <= 1 {
+        return q;
+    }
+    let mut v = vec![T::ZERO; n];
+    for i in (0..n - 1).rev() {
+        let t = tau[i];
+        if t == T::ZERO {
+            continue;
+        }
+        let len = n - i - 1;
+        let v = &mut v[..len];
+        v[0] = T::ONE;
+        v[1..].copy_from_slice(&a.col(i)[i + 2..]);
+        // Q[i+1.., i+1..] <- H_i Q[i+1.., i+1..]; columns left of i+1 are
+        // still unit vectors there, so only columns i+1.. change.
+        for j in i + 1..n {
+            let c = &mut q.col_mut(j)[i + 1..];
+            let s = dot(c, v);
+            if s != T::ZERO {
+                axpy(-t * s, v, c);
+            }
+        }
+    }
+    q
+}
+
+/// The QL iteration did not converge within its limit.
+#[derive(Debug)]
+pub(crate) struct NotConverged;
+
+/// Eigenvalues of the symmetric tridiagonal matrix with diagonal `d` and
+/// subdiagonal `e` (`e[i]` couples `i` and `i + 1`) by the implicit QL
+/// algorithm with a Wilkinson-type shift. With `z`, the rotations are
+/// applied to its columns, so that on entry `Q` gives `Q Z_T` (the
+/// eigenvectors of $Q T Q^T$). On return `d` holds the (unsorted)
+/// eigenvalues and `e` is destroyed.
+pub(crate) fn tridiag_ql<T: Scalar>(
+    d: &mut [T],
+    e: &mut [T],
+    mut z: Option<&mut ColMat<T>>,
+) -> Result<(), NotConverged> {
+    let n = d.len();
+    if n <= 1 {
+        return Ok(());
+    }
+    let eps = T::EPSILON;
+    let two = T::from_f64(2.0);
+    // Total sweep budget, as LAPACK's steqr: 30 per eigenvalue.
+    let max_sweeps = 30 * n;
+    let mut sweeps = 0;
+    for l in 0..n {
+        loop {
+            // Find the first negligible subdiagonal at or after l.
+            let mut m = l;
+            while m < n - 1 {
+                let dd = d[m].abs() + d[m + 1].abs();
+                if e[m].abs() <= eps * dd || e[m].abs() < T::MIN_POSITIVE {
+                    e[m] = T::ZERO;
+                    break;
+                }
+                m += 1;
+            }
+            if m == l {
+                break;
+            }
+            sweeps += 1;
+            if sweeps > max_sweeps {
+                return Err(NotConverged);
+            }
+            // Shift: the eigenvalue of the leading 2x2 block closer to d[l].
+            let g0 = (d[l + 1] - d[l]) / (two * e[l]);
+            let r0 = g0.hypot(T::ONE);
+            let mut g = d[m] - d[l] + e[l] / (g0 + r0.copysign(g0));
+            let (mut s, mut c, mut p) = (T::ONE, T::ONE, T::ZERO);
+            let mut underflow = false;
+            let mut i = m;
+            while i > l {
+                i -= 1;
+                let f = s * e[i];
+                let b = c * e[i];
+                let r = f.hypot(g);
+                if i + 1 < m {
+                    e[i + 1] = r;
+                }
+                if r == T::ZERO {
+                    // Underflow: the rotation is the identity; split here.
+                    d[i + 1] -= p;
+                    underflow = true;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                let gg = d[i + 1] - p;
+                let rr = (d[i] - gg) * s + two * c * b;
+                p = s * rr;
+                d[i + 1] = gg + p;
+                g = c * rr - b;
+                if let Some(z) = z.as_deref_mut() {
+                    // Columns i, i+1: [z_i, z_{i+1}] <- [c z_i - s z_{i+1}, s z_i + c z_{i+1}]
+                    let (zi, zi1) = z.two_cols_mut(i, i + 1);
+                    rot(c, -s, zi, zi1);
+                }
+            }
+            if underflow {
+                continue;
+            }
+            d[l] -= p;
+            e[l] = g;
+        }
+    }
+    Ok(())
 }

@@ -5,3 +5,7 @@ pub mod eigh;
 pub mod lu;
 pub mod qr;
 pub mod svd;
+
+mod spectral_util;
+#[cfg(test)]
+mod spectral_tests;

@@ -1,0 +1,351 @@
+//! Tests of the spectral decompositions: residual ratios scaled by size and
+//! epsilon (one threshold for f32 and f64), over matrix families.
+
+use oxblas_core::{Complex, Error, Mat, MatRef, Op, Scalar, SvdMode};
+
+use super::{eig, eigh, svd};
+
+/// The one threshold every residual ratio must meet.
+const TOL: f64 = 50.0;
+
+/// A small deterministic generator (xorshift64*), uniform in `[-1, 1)`.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        (x as f64) / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+    fn mat(&mut self, m: usize, n: usize) -> Vec<Vec<f64>> {
+        (0..m).map(|_| (0..n).map(|_| self.next()).collect()).collect()
+    }
+}
+
+type M64 = Vec<Vec<f64>>;
+
+fn matmul(a: &M64, b: &M64) -> M64 {
+    let (m, k, n) = (a.len(), b.len(), b.first().map_or(0, |r| r.len()));
+    let mut c = vec![vec![0.0; n]; m];
+    for i in 0..m {
+        for p in 0..k {
+            let x = a[i][p];
+            for j in 0..n {
+                c[i][j] += x * b[p][j];
+            }
+        }
+    }
+    c
+}
+
+fn transpose(a: &M64, cols: usize) -> M64 {
+    let m = a.len();
+    (0..cols).map(|j| (0..m).map(|i| a[i][j]).collect()).collect()
+}
+
+/// A random `n x n` orthogonal matrix (Gram-Schmidt, twice).
+fn orthogonal(rng: &mut Rng, n: usize) -> M64 {
+    let mut q = rng.mat(n, n); // rows are the vectors
+    for i in 0..n {
+        for _ in 0..2 {
+            for k in 0..i {
+                let d: f64 = (0..n).map(|t| q[i][t] * q[k][t]).sum();
+                for t in 0..n {
+                    q[i][t] -= d * q[k][t];
+                }
+            }
+        }
+        let nr: f64 = q[i].iter().map(|x| x * x).sum::<f64>().sqrt();
+        for t in 0..n {
+            q[i][t] /= nr;
+        }
+    }
+    q
+}
+
+/// `Q diag(vals) Q^T` for a random orthogonal `Q`.
+fn sym_with_eigenvalues(rng: &mut Rng, vals: &[f64]) -> M64 {
+    let n = vals.len();
+    let q = orthogonal(rng, n);
+    let mut c = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..n {
+            c[i][j] = (0..n).map(|k| q[k][i] * vals[k] * q[k][j]).sum();
+        }
+    }
+    // Exact symmetry.
+    for i in 0..n {
+        for j in 0..i {
+            c[j][i] = c[i][j];
+        }
+    }
+    c
+}
+
+/// `U diag(s) V^T` (`m x n`) for random orthogonal `U`, `V`.
+fn with_singular_values(rng: &mut Rng, m: usize, n: usize, s: &[f64]) -> M64 {
+    let u = orthogonal(rng, m);
+    let v = orthogonal(rng, n);
+    let mut c = vec![vec![0.0; n]; m];
+    for i in 0..m {
+        for j in 0..n {
+            c[i][j] = (0..s.len()).map(|k| u[k][i] * s[k] * v[k][j]).sum();
+        }
+    }
+    c
+}
+
+fn to_mat<T: Scalar>(a: &M64, cols: usize) -> Mat<T> {
+    Mat::from_fn(a.len(), cols, |i, j| T::from_f64(a[i][j]))
+}
+
+fn from_view<T: Scalar>(a: MatRef<'_, T>) -> M64 {
+    (0..a.rows())
+        .map(|i| (0..a.cols()).map(|j| a[(i, j)].to_f64()).collect())
+        .collect()
+}
+
+fn fro(a: &M64) -> f64 {
+    a.iter().flatten().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+fn eps<T: Scalar>() -> f64 {
+    T::EPSILON.to_f64()
+}
+
+/// `||V^T V - I||_F / (n eps)` for the columns of `v`.
+fn orth_ratio<T: Scalar>(v: &M64, cols: usize) -> f64 {
+    let rows = v.len();
+    let mut err = 0.0;
+    for a in 0..cols {
+        for b in 0..cols {
+            let d: f64 = (0..rows).map(|i| v[i][a] * v[i][b]).sum();
+            let t = if a == b { 1.0 } else { 0.0 };
+            err += (d - t) * (d - t);
+        }
+    }
+    err.sqrt() / (rows.max(cols).max(1) as f64 * eps::<T>())
+}
+
+// ------------------------------------------------------------------ eigh
+
+/// Checks `eigh` of the (full, symmetric) `a` viewed as `view`; returns the
+/// eigenvalues.
+fn check_eigh<T: Scalar>(a: &M64, view: MatRef<'_, T>) -> Vec<f64> {
+    let n = a.len();
+    let r = eigh::eigh(view).expect("eigh");
+    assert_eq!(r.values.len(), n);
+    assert_eq!(r.vectors.shape(), (n, n));
+    for w in r.values.windows(2) {
+        assert!(w[0] <= w[1], "eigenvalues not ascending: {:?}", r.values);
+    }
+    let v = from_view(r.vectors.as_ref());
+    let l: Vec<f64> = r.values.iter().map(|x| x.to_f64()).collect();
+    // Residuals of the scaled problem, so that the check itself cannot
+    // overflow or underflow.
+    let sc = a.iter().flatten().fold(0.0f64, |m, x| m.max(x.abs()));
+    let sc = if sc == 0.0 { 1.0 } else { sc };
+    let a = &a.iter().map(|r| r.iter().map(|x| x / sc).collect()).collect::<M64>();
+    let l_s: Vec<f64> = l.iter().map(|x| x / sc).collect();
+    let av = matmul(a, &v);
+    let mut res = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            let d = av[i][j] - v[i][j] * l_s[j];
+            res += d * d;
+        }
+    }
+    let anrm = fro(a).max(f64::MIN_POSITIVE);
+    let ratio = res.sqrt() / (n.max(1) as f64 * eps::<T>() * anrm);
+    assert!(ratio <= TOL, "eigh residual ratio {ratio} (n = {n})");
+    let o = orth_ratio::<T>(&v, n);
+    assert!(o <= TOL, "eigh orthogonality ratio {o} (n = {n})");
+    // Values-only agrees with the full mode.
+    let vals = eigh::eigvalsh(view).expect("eigvalsh");
+    let lmax = l.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    for (x, y) in vals.iter().zip(&l) {
+        let diff = (x.to_f64() - y).abs();
+        assert!(
+            diff <= TOL * n.max(1) as f64 * eps::<T>() * lmax,
+            "eigvalsh {} vs eigh {y}",
+            x.to_f64()
+        );
+    }
+    l
+}
+
+fn check_eigh_m64<T: Scalar>(a: &M64) -> Vec<f64> {
+    let m = to_mat::<T>(a, a.len());
+    // Round the oracle to T so that the residual measures the algorithm.
+    let a_t = from_view(m.as_ref());
+    check_eigh(&a_t, m.as_ref())
+}
+
+fn eigh_families<T: Scalar>() {
+    let mut rng = Rng::new(7);
+    for &n in &[0usize, 1, 2, 3, 5, 17, 40, 64] {
+        let g = rng.mat(n, n);
+        let mut a = vec![vec![0.0; n]; n];
+        for i in 0..n {
+            for j in 0..n {
+                a[i][j] = g[i][j] + g[j][i];
+            }
+        }
+        check_eigh_m64::<T>(&a);
+    }
+    // Prescribed eigenvalues: clustered, repeated, condition 1e8.
+    let n = 30;
+    let spread: Vec<f64> = (0..n).map(|i| 10f64.powf(-8.0 * i as f64 / (n - 1) as f64)).collect();
+    let got = check_eigh_m64::<T>(&sym_with_eigenvalues(&mut rng, &spread));
+    let mut want = spread.clone();
+    want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= TOL * n as f64 * eps::<T>(), "{g} vs {w}");
+    }
+    let repeated: Vec<f64> = (0..n).map(|i| if i < 20 { 2.0 } else { -1.0 - i as f64 }).collect();
+    check_eigh_m64::<T>(&sym_with_eigenvalues(&mut rng, &repeated));
+    let clustered: Vec<f64> = (0..n).map(|i| 1.0 + 1e-10 * i as f64).collect();
+    check_eigh_m64::<T>(&sym_with_eigenvalues(&mut rng, &clustered));
+    // Rank-deficient (rank 3), zero, identity, diagonal.
+    let low: Vec<f64> = (0..n).map(|i| if i < 3 { 1.0 + i as f64 } else { 0.0 }).collect();
+    check_eigh_m64::<T>(&sym_with_eigenvalues(&mut rng, &low));
+    let zero = vec![vec![0.0; 8]; 8];
+    assert!(check_eigh_m64::<T>(&zero).iter().all(|&x| x == 0.0));
+    let id: M64 = (0..9).map(|i| (0..9).map(|j| f64::from(i == j)).collect()).collect();
+    assert!(check_eigh_m64::<T>(&id).iter().all(|&x| x == 1.0));
+    let diag: M64 = (0..7)
+        .map(|i| (0..7).map(|j| if i == j { 3.0 - i as f64 } else { 0.0 }).collect())
+        .collect();
+    assert_eq!(check_eigh_m64::<T>(&diag), vec![-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]);
+    // Graded: entries spanning many orders of magnitude.
+    let graded: M64 = (0..20)
+        .map(|i| {
+            (0..20)
+                .map(|j| 10f64.powi(-((i + j) as i32) / 2) * (1.0 + ((i * 7 + j * 3) % 5) as f64))
+                .collect()
+        })
+        .collect();
+    let graded: M64 = (0..20)
+        .map(|i| (0..20).map(|j| graded[i.max(j)][i.min(j)]).collect())
+        .collect();
+    check_eigh_m64::<T>(&graded);
+    // Tridiagonal (1, -2, 1): known eigenvalues.
+    let n: usize = 25;
+    let t: M64 = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| match i.abs_diff(j) {
+                    0 => -2.0,
+                    1 => 1.0,
+                    _ => 0.0,
+                })
+                .collect()
+        })
+        .collect();
+    let got = check_eigh_m64::<T>(&t);
+    for (k, g) in got.iter().enumerate() {
+        let kk = (n - k) as f64;
+        let w = -2.0 + 2.0 * (kk * std::f64::consts::PI / (n + 1) as f64).cos();
+        assert!((g - w).abs() <= TOL * n as f64 * eps::<T>() * 4.0, "{g} vs {w}");
+    }
+}
+
+#[test]
+fn eigh_families_f64() {
+    eigh_families::<f64>();
+}
+
+#[test]
+fn eigh_families_f32() {
+    eigh_families::<f32>();
+}
+
+fn eigh_layouts<T: Scalar>() {
+    let mut rng = Rng::new(11);
+    let n = 12;
+    let a = sym_with_eigenvalues(&mut rng, &(0..n).map(|i| i as f64 - 4.0).collect::<Vec<_>>());
+    let a_t = from_view(to_mat::<T>(&a, n).as_ref());
+    // Column-major storage.
+    let cm: Vec<T> = (0..n * n).map(|k| T::from_f64(a_t[k % n][k / n])).collect();
+    check_eigh(&a_t, MatRef::from_slice_col_major(&cm, n, n).unwrap());
+    // Strided (every other row and column of a 2n x 3n buffer) and reversed.
+    let mut big = vec![T::from_f64(1e30); 2 * n * 3 * n];
+    for i in 0..n {
+        for j in 0..n {
+            big[2 * i * 3 * n + 3 * j] = T::from_f64(a_t[i][j]);
+        }
+    }
+    let sv = MatRef::from_parts(&big, 0, n, n, 6 * n as isize, 3).unwrap();
+    check_eigh(&a_t, sv);
+    // Transposed view of a symmetric matrix, and reversed order (the
+    // permuted matrix P A P has the same eigenvalues).
+    let m = to_mat::<T>(&a_t, n);
+    check_eigh(&a_t, m.as_ref().t());
+    let rev = m.as_ref().reverse_rows().reverse_cols();
+    let a_rev: M64 = (0..n).map(|i| (0..n).map(|j| a_t[n - 1 - i][n - 1 - j]).collect()).collect();
+    check_eigh(&a_rev, rev);
+    // Only the lower triangle is read: garbage (even NaN) above it.
+    let mut g = m.clone();
+    for i in 0..n {
+        for j in i + 1..n {
+            g[(i, j)] = T::NAN;
+        }
+    }
+    check_eigh(&a_t, g.as_ref());
+}
+
+#[test]
+fn eigh_layouts_f64() {
+    eigh_layouts::<f64>();
+}
+
+#[test]
+fn eigh_layouts_f32() {
+    eigh_layouts::<f32>();
+}
+
+#[test]
+fn eigh_errors_and_scaling() {
+    let mut m = Mat::<f64>::identity(4);
+    m[(3, 1)] = f64::NAN;
+    assert_eq!(eigh::eigh(m.as_ref()), Err(Error::NonFinite { op: Op::Eigh }));
+    assert_eq!(
+        eigh::eigvalsh(m.as_ref()),
+        Err(Error::NonFinite { op: Op::Eigvalsh })
+    );
+    m[(3, 1)] = f64::INFINITY;
+    assert_eq!(eigh::eigh(m.as_ref()), Err(Error::NonFinite { op: Op::Eigh }));
+    let r = Mat::<f32>::zeros(2, 3);
+    assert_eq!(
+        eigh::eigh(r.as_ref()),
+        Err(Error::NotSquare { op: Op::Eigh, rows: 2, cols: 3 })
+    );
+    // Non-finite is reported before the shape.
+    let mut r = Mat::<f32>::zeros(3, 2);
+    r[(2, 0)] = f32::NAN;
+    assert_eq!(eigh::eigvalsh(r.as_ref()), Err(Error::NonFinite { op: Op::Eigvalsh }));
+    // Near overflow and underflow: scaled internally.
+    let mut rng = Rng::new(3);
+    for &s in &[1e300, 1e-300] {
+        let a = sym_with_eigenvalues(&mut rng, &[1.0, -2.0, 3.0, 0.5, 7.0]);
+        let a: M64 = a.iter().map(|r| r.iter().map(|x| x * s).collect()).collect();
+        let l = check_eigh_m64::<f64>(&a);
+        assert!((l[4] / s - 7.0).abs() < 1e-13, "{}", l[4] / s);
+    }
+    let e = eigh::eigh(Mat::<f64>::zeros(0, 0).as_ref()).unwrap();
+    assert!(e.values.is_empty() && e.vectors.shape() == (0, 0));
+    let e = eigh::eigh(Mat::from_rows(&[[-2.5f32]]).unwrap().as_ref()).unwrap();
+    assert_eq!((e.values[0], e.vectors[(0, 0)]), (-2.5, 1.0));
+}
+
+// Silence unused warnings until the other decompositions' tests use them.
+#[allow(dead_code)]
+fn _unused() {
+    let _ = (with_singular_values, transpose, svd::svd::<f64>, eig::eig::<f64>);
+    let _: Option<(Complex<f64>, SvdMode)> = None;
+}

@@ -1,0 +1,330 @@
+//! Private helpers shared by the spectral decompositions (`eigh`, `svd`,
+//! `eig`): a column-major work matrix, Householder reflectors, Givens
+//! rotations, vector kernels and range scaling.
+//!
+//! Everything here works on plain column-major buffers (`ld == rows`), which
+//! makes every column a contiguous slice: the reductions and the QR sweeps
+//! then only ever touch whole columns, which the compiler vectorizes.
+
+use oxblas_core::{Mat, MatRef, Scalar};
+
+/// An owned column-major matrix (`ld == rows`), the work format of the
+/// spectral routines.
+#[derive(Clone, Debug)]
+pub(crate) struct ColMat<T> {
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) data: Vec<T>,
+}
+
+impl<T: Scalar> ColMat<T> {
+    /// A `rows x cols` zero matrix.
+    pub(crate) fn zeros(rows: usize, cols: usize) -> Self {
+        ColMat {
+            rows,
+            cols,
+            data: vec![T::ZERO; rows * cols],
+        }
+    }
+
+    /// The `rows x cols` leading part of an identity matrix.
+    pub(crate) fn identity(rows: usize, cols: usize) -> Self {
+        let mut m = Self::zeros(rows, cols);
+        for i in 0..rows.min(cols) {
+            m.data[i + i * rows] = T::ONE;
+        }
+        m
+    }
+
+    /// Copies any strided view.
+    pub(crate) fn from_view(a: MatRef<'_, T>) -> Self {
+        let (rows, cols) = a.shape();
+        let mut m = Self::zeros(rows, cols);
+        for j in 0..cols {
+            let col = &mut m.data[j * rows..(j + 1) * rows];
+            for (i, x) in col.iter_mut().enumerate() {
+                *x = a[(i, j)];
+            }
+        }
+        m
+    }
+
+    /// Column `j` as a slice.
+    #[inline(always)]
+    pub(crate) fn col(&self, j: usize) -> &[T] {
+        &self.data[j * self.rows..(j + 1) * self.rows]
+    }
+
+    /// Column `j` as a mutable slice.
+    #[inline(always)]
+    pub(crate) fn col_mut(&mut self, j: usize) -> &mut [T] {
+        &mut self.data[j * self.rows..(j + 1) * self.rows]
+    }
+
+    /// Two distinct columns `j < k`, both mutable.
+    #[inline(always)]
+    pub(crate) fn two_cols_mut(&mut self, j: usize, k: usize) -> (&mut [T], &mut [T]) {
+        debug_assert!(j < k);
+        let r = self.rows;
+        let (lo, hi) = self.data.split_at_mut(k * r);
+        (&mut lo[j * r..(j + 1) * r], &mut hi[..r])
+    }
+
+    #[inline(always)]
+    pub(crate) fn at(&self, i: usize, j: usize) -> T {
+        self.data[i + j * self.rows]
+    }
+
+    #[inline(always)]
+    pub(crate) fn set(&mut self, i: usize, j: usize, v: T) {
+        self.data[i + j * self.rows] = v;
+    }
+
+    #[inline(always)]
+    pub(crate) fn at_mut(&mut self, i: usize, j: usize) -> &mut T {
+        &mut self.data[i + j * self.rows]
+    }
+
+    /// The row-major owned copy (the public result format).
+    pub(crate) fn to_mat(&self) -> Mat<T> {
+        Mat::from_fn(self.rows, self.cols, |i, j| self.at(i, j))
+    }
+
+    /// The transpose as a row-major owned matrix: row-major of `A^T` is the
+    /// column-major buffer of `A` read as is.
+    pub(crate) fn to_mat_transposed(&self) -> Mat<T> {
+        Mat::from_fn(self.cols, self.rows, |i, j| self.at(j, i))
+    }
+
+    /// Keeps the first `cols` columns.
+    pub(crate) fn truncate_cols(&mut self, cols: usize) {
+        debug_assert!(cols <= self.cols);
+        self.data.truncate(cols * self.rows);
+        self.cols = cols;
+    }
+}
+
+/// `x . y`, with independent partial sums so that the loop vectorizes.
+#[inline]
+pub(crate) fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut acc = [T::ZERO; 8];
+    let mut xc = x.chunks_exact(8);
+    let mut yc = y.chunks_exact(8);
+    for (a, b) in (&mut xc).zip(&mut yc) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    let mut s = T::ZERO;
+    for (a, b) in xc.remainder().iter().zip(yc.remainder()) {
+        s += *a * *b;
+    }
+    let s4 = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    s + (s4[0] + s4[2]) + (s4[1] + s4[3])
+}
+
+/// `y += alpha x`.
+#[inline]
+pub(crate) fn axpy<T: Scalar>(alpha: T, x: &[T], y: &mut [T]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += alpha * *xi;
+    }
+}
+
+/// `x *= alpha`.
+#[inline]
+pub(crate) fn scal<T: Scalar>(alpha: T, x: &mut [T]) {
+    for xi in x {
+        *xi *= alpha;
+    }
+}
+
+/// Applies the plane rotation `[x; y] <- [c s; -s c] [x; y]` elementwise.
+#[inline]
+pub(crate) fn rot<T: Scalar>(c: T, s: T, x: &mut [T], y: &mut [T]) {
+    for (xi, yi) in x.iter_mut().zip(y.iter_mut()) {
+        let (a, b) = (*xi, *yi);
+        *xi = c * a + s * b;
+        *yi = c * b - s * a;
+    }
+}
+
+/// The 2-norm of `x`, without overflow or harmful underflow.
+pub(crate) fn nrm2<T: Scalar>(x: &[T]) -> T {
+    let mut scale = T::ZERO;
+    for &v in x {
+        scale = scale.max(v.abs());
+    }
+    if scale == T::ZERO || !scale.is_finite() {
+        return scale;
+    }
+    // Plain sum of squares when it is safe (the common case), else scaled.
+    let (lo, hi) = safe_square_range::<T>();
+    if scale > lo && scale < hi {
+        return dot(x, x).sqrt();
+    }
+    let inv = scale.recip();
+    let mut ssq = T::ZERO;
+    for &v in x {
+        let y = v * inv;
+        ssq += y * y;
+    }
+    scale * ssq.sqrt()
+}
+
+/// A range `(lo, hi)` for the largest magnitude in a vector such that a plain
+/// sum of squares of up to ~2^20 terms neither overflows nor loses the
+/// largest terms to underflow.
+fn safe_square_range<T: Scalar>() -> (T, T) {
+    let lo = T::MIN_POSITIVE.sqrt() / T::EPSILON;
+    let hi = (T::MAX.sqrt()) * T::from_f64(1.0 / 2048.0);
+    (lo, hi)
+}
+
+/// Generates an elementary reflector $H = I - \tau v v^T$ with $v_0 = 1$ such
+/// that $H [\alpha; x] = [\beta; 0]$ (LAPACK's `larfg` convention). On return
+/// `x` holds `v[1..]`; returns `(beta, tau)`. `tau == 0` means `H = I`.
+pub(crate) fn householder<T: Scalar>(alpha: T, x: &mut [T]) -> (T, T) {
+    let xnorm = nrm2(x);
+    if xnorm == T::ZERO {
+        return (alpha, T::ZERO);
+    }
+    let mut alpha = alpha;
+    let mut beta = -alpha.hypot(xnorm).copysign(alpha);
+    let safmin = T::MIN_POSITIVE / T::EPSILON;
+    let mut rescaled = 0;
+    if beta.abs() < safmin {
+        // Scale up so that 1/beta stays finite; at most a few rounds.
+        let rsafmn = safmin.recip();
+        while beta.abs() < safmin && rescaled < 20 {
+            rescaled += 1;
+            scal(rsafmn, x);
+            beta *= rsafmn;
+            alpha *= rsafmn;
+        }
+        let xnorm = nrm2(x);
+        beta = -alpha.hypot(xnorm).copysign(alpha);
+    }
+    let tau = (beta - alpha) / beta;
+    scal((alpha - beta).recip(), x);
+    for _ in 0..rescaled {
+        beta *= safmin;
+    }
+    (beta, tau)
+}
+
+/// A plane rotation `(c, s, r)` with `c f + s g = r`, `-s f + c g = 0`.
+#[inline]
+pub(crate) fn givens<T: Scalar>(f: T, g: T) -> (T, T, T) {
+    if g == T::ZERO {
+        (T::ONE, T::ZERO, f)
+    } else if f == T::ZERO {
+        (T::ZERO, T::ONE, g)
+    } else {
+        let r = f.hypot(g);
+        (f / r, g / r, r)
+    }
+}
+
+/// Applies $H = I - \tau v v^T$ (with `v[0] == 1` implied, `v` holding the
+/// full vector including that 1) from the left to columns `j0..j1` of `a`,
+/// rows `r0..r0 + v.len()`.
+pub(crate) fn apply_reflector_left<T: Scalar>(
+    a: &mut ColMat<T>,
+    v: &[T],
+    tau: T,
+    r0: usize,
+    j0: usize,
+    j1: usize,
+) {
+    if tau == T::ZERO {
+        return;
+    }
+    let len = v.len();
+    for j in j0..j1 {
+        let col = &mut a.col_mut(j)[r0..r0 + len];
+        let w = dot(col, v);
+        axpy(-tau * w, v, col);
+    }
+}
+
+/// Applies $H = I - \tau v v^T$ from the right to rows `i0..i1` of `a`,
+/// columns `c0..c0 + v.len()`. `work` must hold at least `i1 - i0` elements.
+pub(crate) fn apply_reflector_right<T: Scalar>(
+    a: &mut ColMat<T>,
+    v: &[T],
+    tau: T,
+    c0: usize,
+    i0: usize,
+    i1: usize,
+    work: &mut [T],
+) {
+    if tau == T::ZERO {
+        return;
+    }
+    let w = &mut work[..i1 - i0];
+    w.fill(T::ZERO);
+    for (k, &vk) in v.iter().enumerate() {
+        axpy(vk, &a.col(c0 + k)[i0..i1], w);
+    }
+    for (k, &vk) in v.iter().enumerate() {
+        axpy(-tau * vk, w, &mut a.col_mut(c0 + k)[i0..i1]);
+    }
+}
+
+/// The largest absolute value of the selected entries (`0` for none).
+pub(crate) fn max_abs<T: Scalar>(x: impl IntoIterator<Item = T>) -> T {
+    let mut m = T::ZERO;
+    for v in x {
+        m = m.max(v.abs());
+    }
+    m
+}
+
+/// If `anrm` lies outside the range where the algorithms are safe from
+/// overflow and underflow, the factor to multiply the matrix by (LAPACK's
+/// `smlnum`/`bignum` rule); `None` if no scaling is needed.
+pub(crate) fn range_scale<T: Scalar>(anrm: T) -> Option<T> {
+    let safmin = T::MIN_POSITIVE;
+    let smlnum = safmin.sqrt() / T::EPSILON;
+    let bignum = smlnum.recip();
+    if anrm > T::ZERO && anrm < smlnum {
+        Some(smlnum / anrm)
+    } else if anrm > bignum {
+        Some(bignum / anrm)
+    } else {
+        None
+    }
+}
+
+/// The permutation that sorts `keys` (ascending, stable).
+pub(crate) fn sort_perm<T: Scalar>(keys: &[T], descending: bool) -> Vec<usize> {
+    let mut p: Vec<usize> = (0..keys.len()).collect();
+    p.sort_by(|&a, &b| {
+        let o = keys[a]
+            .partial_cmp(&keys[b])
+            .unwrap_or(core::cmp::Ordering::Equal);
+        if descending {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    p
+}
+
+/// Reorders the columns of `m` (first `perm.len()` of them) by `perm`:
+/// new column `k` is old column `perm[k]`.
+pub(crate) fn permute_cols<T: Scalar>(m: &mut ColMat<T>, perm: &[usize]) {
+    if perm.iter().enumerate().all(|(k, &p)| k == p) {
+        return;
+    }
+    let r = m.rows;
+    let mut out = vec![T::ZERO; perm.len() * r];
+    for (k, &p) in perm.iter().enumerate() {
+        out[k * r..(k + 1) * r].copy_from_slice(m.col(p));
+    }
+    m.data[..perm.len() * r].copy_from_slice(&out);
+}
