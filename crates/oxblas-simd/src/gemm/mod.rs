@@ -1,18 +1,76 @@
-//! General matrix-matrix product $C \leftarrow \alpha A B + \beta C$.
+//! General matrix-matrix product $C \leftarrow \alpha A B + \beta C$, the BLIS way.
 //!
-//! Step-1 version: a straightforward, correct loop over views of any strides.
+//! - `blocking.rs`: the cache blocking constants (KC, MC, NC) and how they
+//!   were chosen;
+//! - `pack.rs`: packing of A and B blocks into contiguous, zero-padded panels
+//!   (strides and transposes are absorbed here);
+//! - `microkernel.rs`: the register-blocked kernels (AVX2+FMA for f64 and f32,
+//!   a portable fallback);
+//! - `small.rs`: the unpacked path for tiny products.
+//!
+//! The instruction set is detected once (pulp's `x86::V3` = AVX2+FMA, else
+//! the portable kernels) and every call dispatches on it.
 
+mod blocking;
+mod microkernel;
+mod pack;
+mod small;
+
+use std::sync::OnceLock;
+
+use oxblas_core::cast::{cast, cast_mat_mut, cast_mat_ref};
 use oxblas_core::{validate, MatMut, MatRef, Op, Par, Result, Scalar};
+
+use blocking::{caches, Blocking};
+use microkernel::{Kernel, Portable};
+
+/// The instruction set the kernels run with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Isa {
+    /// Plain Rust kernels (autovectorized where the target has baseline SIMD).
+    Portable,
+    /// x86-64 AVX2 + FMA (pulp's `x86::V3` level).
+    Avx2Fma,
+}
+
+/// Detects the best instruction set once per process.
+pub(crate) fn isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        if pulp::x86::V3::is_available() {
+            return Isa::Avx2Fma;
+        }
+        Isa::Portable
+    })
+}
 
 /// The SIMD level the gemm kernels run with on this machine.
 pub fn arch_name() -> &'static str {
-    "scalar"
+    match isa() {
+        Isa::Avx2Fma => "x86-64-v3: AVX2+FMA kernels",
+        Isa::Portable if cfg!(target_arch = "aarch64") => {
+            "portable kernels (NEON by autovectorization)"
+        }
+        Isa::Portable => "portable scalar kernels",
+    }
 }
 
-/// $C \leftarrow \alpha A B + \beta C$ for views of any strides.
+/// Products with `m * n * k` below this run on one thread: below it, waking a
+/// second thread (several microseconds) costs more than it saves. 96^3 is
+/// about 60 us of single-core work on the reference machine.
+const PAR_MIN_WORK: usize = 96 * 96 * 96;
+
+/// The smallest share of the split dimension one thread gets.
+const PAR_MIN_SPLIT: usize = 48;
+
+/// $C \leftarrow \alpha A B + \beta C$ for views of any strides (negative,
+/// transposed, non-unit).
 ///
 /// With `beta == 0`, `C` is not read (NaN in `C` does not propagate); with
-/// `alpha == 0`, `A` and `B` are not read. `par` bounds the threads used.
+/// `alpha == 0` (or `k == 0`), `A` and `B` are not read and `C = beta C`.
+/// `par` bounds the threads used; a call from inside a rayon worker, or on a
+/// product too small to pay for threads, runs on the calling thread.
 ///
 /// # Errors
 /// [`oxblas_core::Error::DimensionMismatch`] unless `A` is `m x k`, `B` is
@@ -22,34 +80,203 @@ pub fn gemm<T: Scalar>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     beta: T,
-    mut c: MatMut<'_, T>,
+    c: MatMut<'_, T>,
     par: Par,
 ) -> Result<()> {
-    let _ = par;
     validate::gemm(Op::Gemm, a.shape(), b.shape(), c.shape())?;
-    let (m, n) = c.shape();
-    let k = a.cols();
-    for i in 0..m {
-        for j in 0..n {
-            let mut acc = T::ZERO;
-            if alpha != T::ZERO {
-                for p in 0..k {
-                    acc += a[(i, p)] * b[(p, j)];
-                }
-            }
-            let prod = alpha * acc;
-            c[(i, j)] = if beta == T::ZERO {
-                if alpha == T::ZERO {
-                    T::ZERO
-                } else {
-                    prod
-                }
-            } else if alpha == T::ZERO {
-                beta * c[(i, j)]
-            } else {
-                prod + beta * c[(i, j)]
-            };
-        }
-    }
+    gemm_with(isa(), alpha, a, b, beta, c, par);
     Ok(())
 }
+
+/// `C = beta C` without reading `C` when `beta == 0`.
+fn scale<T: Scalar>(beta: T, mut c: MatMut<'_, T>) {
+    if beta == T::ONE {
+        return;
+    }
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let p = c.ptr_at_mut(i, j);
+            // SAFETY: (i, j) is inside `c`, borrowed exclusively.
+            unsafe {
+                *p = if beta == T::ZERO { T::ZERO } else { beta * *p };
+            }
+        }
+    }
+}
+
+/// [`gemm`] on validated shapes with an explicit instruction set (tests use
+/// it to run the portable kernels on machines that have AVX2).
+pub(crate) fn gemm_with<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    par: Par,
+) {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    if m == 0 || n == 0 {
+        return;
+    }
+    if alpha == T::ZERO || k == 0 {
+        return scale(beta, c);
+    }
+    // The kernels write rows of C with vector stores; a column-major C is
+    // handled as the row-major C^T = B^T A^T.
+    if c.row_stride() == 1 && c.col_stride() != 1 && n > 1 {
+        return gemm_with(isa, alpha, b.t(), a.t(), beta, c.t(), par);
+    }
+    if m <= small::SMALL && n <= small::SMALL && k <= small::SMALL {
+        return small::gemm(isa, alpha, a, b, beta, c);
+    }
+    let threads = par.threads();
+    if threads > 1 && m * n * k >= PAR_MIN_WORK && rayon::current_thread_index().is_none() {
+        return split(isa, threads, alpha, a, b, beta, c);
+    }
+    packed(isa, alpha, a, b, beta, c);
+}
+
+/// Splits C over its larger dimension into `threads` nearly equal parts and
+/// runs them with `rayon::join` (each part packs its own blocks: no sharing,
+/// no synchronization beyond the join).
+fn split<T: Scalar>(
+    isa: Isa,
+    threads: usize,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    let (m, n) = c.shape();
+    let dim = m.max(n);
+    if threads <= 1 || dim < 2 * PAR_MIN_SPLIT {
+        return packed(isa, alpha, a, b, beta, c);
+    }
+    let left_threads = threads / 2;
+    // Whole microkernel tiles on the left part: a multiple of MR = 6 rows or
+    // of NR = 16 columns (8 for f64 divides it), rounded to nearest.
+    let unit = if m >= n { 6 } else { 16 };
+    let at = (dim * left_threads / threads + unit / 2) / unit * unit;
+    let at = at.clamp(PAR_MIN_SPLIT, dim - PAR_MIN_SPLIT);
+    if m >= n {
+        let (c0, c1) = c.split_at_row(at);
+        let (a0, a1) = a.split_at_row(at);
+        rayon::join(
+            || split(isa, left_threads, alpha, a0, b, beta, c0),
+            || split(isa, threads - left_threads, alpha, a1, b, beta, c1),
+        );
+    } else {
+        let (c0, c1) = c.split_at_col(at);
+        let (b0, b1) = b.split_at_col(at);
+        rayon::join(
+            || split(isa, left_threads, alpha, a, b0, beta, c0),
+            || split(isa, threads - left_threads, alpha, a, b1, beta, c1),
+        );
+    }
+}
+
+/// Sends the product to the packed driver with the kernel for `T` and `isa`.
+fn packed<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx2Fma {
+        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+            cast_mat_ref::<T, f64>(a),
+            cast_mat_ref::<T, f64>(b),
+            cast::<T, f64>(alpha),
+            cast::<T, f64>(beta),
+        ) {
+            let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
+            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c);
+        }
+        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+            cast_mat_ref::<T, f32>(a),
+            cast_mat_ref::<T, f32>(b),
+            cast::<T, f32>(alpha),
+            cast::<T, f32>(beta),
+        ) {
+            let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
+            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c);
+        }
+    }
+    let _ = isa;
+    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c)
+}
+
+/// Splits `len` into the fewest blocks of at most `max`, of nearly equal
+/// size rounded up to a multiple of `unit` (avoids a thin last block).
+fn balanced(len: usize, max: usize, unit: usize) -> usize {
+    let blocks = len.div_ceil(max);
+    len.div_ceil(blocks).div_ceil(unit) * unit
+}
+
+/// The packed, blocked loop nest (see `blocking.rs` for the loop structure).
+fn driver<T: Scalar, K: Kernel<T>>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+) {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
+    let (mr, nr) = (K::MR, K::NR);
+    let blk = Blocking::new(mr, nr, core::mem::size_of::<T>(), caches());
+    let kc = balanced(k, blk.kc, 1);
+    let mc = balanced(m, blk.mc, mr).min(m.div_ceil(mr) * mr);
+    let nc = balanced(n, blk.nc, nr).min(n.div_ceil(nr) * nr);
+    let (rs, cs) = (c.row_stride(), c.col_stride());
+    pack::with_buffers(|abuf, bbuf| {
+        let ap = abuf.slice::<T>(mc * kc);
+        let bp = bbuf.slice::<T>(nc * kc);
+        for jc in (0..n).step_by(nc) {
+            let nb = nc.min(n - jc);
+            for pc in (0..k).step_by(kc) {
+                let kb = kc.min(k - pc);
+                pack::pack_b(nr, b, pc, jc, kb, nb, bp);
+                let beta = if pc == 0 { beta } else { T::ONE };
+                for ic in (0..m).step_by(mc) {
+                    let mb = mc.min(m - ic);
+                    pack::pack_a(mr, a, ic, pc, mb, kb, ap);
+                    for jr in (0..nb).step_by(nr) {
+                        let bpanel = bp[jr * kb..].as_ptr();
+                        for ir in (0..mb).step_by(mr) {
+                            let apanel = ap[ir * kb..].as_ptr();
+                            let dst = c.ptr_at_mut(ic + ir, jc + jr);
+                            // SAFETY: the panels hold `kb * MR` / `kb * NR`
+                            // packed elements (the buffers were sized for
+                            // whole panels); the clipped tile
+                            // `min(MR, mb - ir) x min(NR, nb - jr)` at `dst`
+                            // lies inside `c`, which we borrow exclusively;
+                            // `K` was chosen for the detected instruction set.
+                            unsafe {
+                                K::run(
+                                    kb,
+                                    apanel,
+                                    bpanel,
+                                    dst,
+                                    rs,
+                                    cs,
+                                    mr.min(mb - ir),
+                                    nr.min(nb - jr),
+                                    alpha,
+                                    beta,
+                                )
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;

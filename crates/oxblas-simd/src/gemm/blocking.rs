@@ -1,0 +1,155 @@
+//! Every blocking parameter of the packed gemm, in one place.
+//!
+//! The loop nest (BLIS order) is
+//!
+//! ```text
+//! for jc in 0..n step NC        -- B block (KC x NC) lives in L3
+//!   for pc in 0..k step KC      -- pack B(pc.., jc..) into NR-column panels
+//!     for ic in 0..m step MC    -- pack A(ic.., pc..) into MR-row panels, lives in L2
+//!       for jr in 0..NC step NR --   one B micro-panel (KC x NR) stays in L1
+//!         for ir in 0..MC step MR
+//!           microkernel: C(ir.., jr..) += A-panel * B-panel (MR x NR in registers)
+//! ```
+//!
+//! MR and NR are fixed by the microkernel (registers: see `microkernel.rs`).
+//! KC, MC and NC come from the cache sizes, read once from Linux sysfs
+//! (`/sys/devices/system/cpu/cpu0/cache/index*/size`), with the sizes of the
+//! reference machine (AMD EPYC Zen 3: 32 KiB L1d, 512 KiB L2, 32 MiB L3) as
+//! the fallback where sysfs is missing:
+//!
+//! - KC (depth of one rank-KC update, blocks the `pc` loop): the B micro-panel
+//!   `KC x NR` takes half of L1d, leaving the other half for the A micro-panel
+//!   and C tile streaming through. 32 KiB / 2 / (8 cols * 8 bytes) = 256 for
+//!   f64 (6x8 kernel) and 32 KiB / 2 / (16 * 4) = 256 for f32 (6x16 kernel).
+//! - MC (rows of the packed A block, blocks the `ic` loop): the `MC x KC` A
+//!   block takes half of L2, the rest holds B micro-panels and C tiles.
+//!   512 KiB / 2 / (256 * 8) = 128 -> 126 rows (a multiple of MR = 6) for f64;
+//!   252 for f32.
+//! - NC (columns of the packed B block, blocks the `jc` loop): the `KC x NC`
+//!   B block takes at most a quarter of the shared L3 (other cores use it too),
+//!   capped at 4080 so the packing buffer stays a few MiB.
+//!
+//! The values were checked with `cargo run --release --example probe_gemm
+//! --features openblas` (n = 256..1024): KC = 256 and MC ~ 128 rows of f64
+//! are within noise of the best settings tried (KC 192..384, MC 72..192).
+
+use std::sync::OnceLock;
+
+/// Cache sizes in bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Caches {
+    pub l1d: usize,
+    pub l2: usize,
+    pub l3: usize,
+}
+
+/// The reference machine (AMD EPYC Zen 3), used where detection fails.
+const FALLBACK: Caches = Caches {
+    l1d: 32 * 1024,
+    l2: 512 * 1024,
+    l3: 32 * 1024 * 1024,
+};
+
+/// Parses sysfs sizes such as `"32K"`, `"512K"`, `"32768K"`, `"8M"`.
+fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let (digits, mult) = match s.as_bytes().last()? {
+        b'K' => (&s[..s.len() - 1], 1024),
+        b'M' => (&s[..s.len() - 1], 1024 * 1024),
+        b'G' => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    digits.parse::<usize>().ok().map(|d| d * mult)
+}
+
+/// Reads the data/unified cache sizes of cpu0 from sysfs (Linux only; cheap:
+/// a handful of small files, read once per process).
+fn detect() -> Option<Caches> {
+    let mut found = Caches {
+        l1d: 0,
+        l2: 0,
+        l3: 0,
+    };
+    for index in 0..8 {
+        let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");
+        let Ok(level) = std::fs::read_to_string(format!("{dir}/level")) else {
+            break;
+        };
+        let kind = std::fs::read_to_string(format!("{dir}/type")).ok()?;
+        let size = parse_size(&std::fs::read_to_string(format!("{dir}/size")).ok()?)?;
+        if kind.trim() == "Instruction" {
+            continue;
+        }
+        match level.trim() {
+            "1" => found.l1d = size,
+            "2" => found.l2 = size,
+            "3" => found.l3 = size,
+            _ => {}
+        }
+    }
+    // Unknown or implausible values: keep the fallback for that level.
+    let pick = |v: usize, lo: usize, fb: usize| if v >= lo { v } else { fb };
+    Some(Caches {
+        l1d: pick(found.l1d, 8 * 1024, FALLBACK.l1d),
+        l2: pick(found.l2, 64 * 1024, FALLBACK.l2),
+        l3: pick(
+            found.l3,
+            512 * 1024,
+            FALLBACK.l3.max(pick(found.l2, 64 * 1024, 0)),
+        ),
+    })
+}
+
+/// The cache sizes of this machine (detected once).
+pub(crate) fn caches() -> Caches {
+    static CACHES: OnceLock<Caches> = OnceLock::new();
+    *CACHES.get_or_init(|| detect().unwrap_or(FALLBACK))
+}
+
+/// Block sizes for one kernel shape and element size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Blocking {
+    /// Rows of the register tile (fixed by the kernel).
+    pub mr: usize,
+    /// Columns of the register tile (fixed by the kernel).
+    pub nr: usize,
+    /// Depth of one packed panel pair.
+    pub kc: usize,
+    /// Rows of the packed A block (a multiple of `mr`).
+    pub mc: usize,
+    /// Columns of the packed B block (a multiple of `nr`).
+    pub nc: usize,
+}
+
+impl Blocking {
+    /// Derives KC, MC, NC from the cache sizes as documented at the top.
+    pub(crate) fn new(mr: usize, nr: usize, elem: usize, caches: Caches) -> Blocking {
+        let kc = (caches.l1d / 2 / (nr * elem)).clamp(64, 512) / 8 * 8;
+        let mc = ((caches.l2 / 2 / (kc * elem)).clamp(mr, 1024) / mr * mr).max(mr);
+        let nc = ((caches.l3 / 4 / (kc * elem)).clamp(nr, 4080) / nr * nr).max(nr);
+        Blocking { mr, nr, kc, mc, nc }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_sysfs_sizes() {
+        assert_eq!(parse_size("32K\n"), Some(32 * 1024));
+        assert_eq!(parse_size("32768K"), Some(32 * 1024 * 1024));
+        assert_eq!(parse_size("8M"), Some(8 * 1024 * 1024));
+        assert_eq!(parse_size("12345"), Some(12345));
+        assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn reference_machine_blocking() {
+        let d = Blocking::new(6, 8, 8, FALLBACK);
+        assert_eq!((d.kc, d.mc), (256, 126));
+        assert_eq!(d.nc % 8, 0);
+        let s = Blocking::new(6, 16, 4, FALLBACK);
+        assert_eq!((s.kc, s.mc), (256, 252));
+    }
+}

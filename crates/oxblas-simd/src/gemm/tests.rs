@@ -1,0 +1,380 @@
+//! Tests of the gemm paths against a naive triple loop, with a residual
+//! bound `|C - C_ref| <= 4 (k + 2) eps (|alpha| |A||B| + |beta| |C0|)` entrywise.
+//!
+//! The portable kernels are tested on their own through [`gemm_with`] /
+//! [`packed`] with `Isa::Portable`, whatever the machine has.
+
+use super::*;
+use oxblas_core::{Error, Mat};
+
+/// Deterministic pseudo-random numbers in [-1, 1) (no test dependency).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+}
+
+/// How a test operand is laid out in memory.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    RowMajor,
+    ColMajor,
+    /// Row-major with padded rows (row stride > cols).
+    Padded,
+    /// Row-major with both strides negated (rows and columns reversed).
+    Reversed,
+    /// Stored transposed (as `cols x rows`) and viewed through `.t()`.
+    Transposed,
+}
+
+const LAYOUTS: [Layout; 5] = [
+    Layout::RowMajor,
+    Layout::ColMajor,
+    Layout::Padded,
+    Layout::Reversed,
+    Layout::Transposed,
+];
+
+/// A buffer plus the view parameters that realise `layout` for `rows x cols`.
+struct Operand<T> {
+    data: Vec<T>,
+    rows: usize,
+    cols: usize,
+    offset: usize,
+    rs: isize,
+    cs: isize,
+}
+
+impl<T: Scalar> Operand<T> {
+    fn new(rows: usize, cols: usize, layout: Layout, rng: &mut Lcg) -> Self {
+        let (r, c) = (rows as isize, cols as isize);
+        let (len, offset, rs, cs) = match layout {
+            Layout::RowMajor => (rows * cols, 0, c, 1),
+            Layout::ColMajor => (rows * cols, 0, 1, r),
+            Layout::Padded => (rows * (cols + 3), 0, c + 3, 1),
+            Layout::Reversed if rows * cols > 0 => (rows * cols, rows * cols - 1, -c, -1),
+            Layout::Reversed => (0, 0, c, 1),
+            // Stored as a row-major cols x rows matrix; the view is its transpose.
+            Layout::Transposed => (rows * cols, 0, 1, r),
+        };
+        let data = (0..len).map(|_| T::from_f64(rng.next())).collect();
+        Operand {
+            data,
+            rows,
+            cols,
+            offset,
+            rs,
+            cs,
+        }
+    }
+    fn view(&self) -> MatRef<'_, T> {
+        MatRef::from_parts(
+            &self.data,
+            self.offset,
+            self.rows,
+            self.cols,
+            self.rs,
+            self.cs,
+        )
+        .expect("test layout in bounds")
+    }
+    fn view_mut(&mut self) -> MatMut<'_, T> {
+        MatMut::from_parts(
+            &mut self.data,
+            self.offset,
+            self.rows,
+            self.cols,
+            self.rs,
+            self.cs,
+        )
+        .expect("test layout in bounds")
+    }
+}
+
+/// Naive `alpha A B + beta C0` and the entrywise error bound.
+fn reference<T: Scalar>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c0: &Mat<T>,
+) -> (Mat<f64>, Mat<f64>) {
+    let (m, n, k) = (a.rows(), b.cols(), a.cols());
+    let eps = T::EPSILON.to_f64();
+    let mut out = Mat::zeros(m, n);
+    let mut bound = Mat::zeros(m, n);
+    for i in 0..m {
+        for j in 0..n {
+            let (mut s, mut sa) = (0.0f64, 0.0f64);
+            for p in 0..k {
+                let x = a[(i, p)].to_f64() * b[(p, j)].to_f64();
+                s += x;
+                sa += x.abs();
+            }
+            let (al, be) = (alpha.to_f64(), beta.to_f64());
+            let old = c0[(i, j)].to_f64();
+            out[(i, j)] = al * s + if be == 0.0 { 0.0 } else { be * old };
+            let mag = al.abs() * sa + if be == 0.0 { 0.0 } else { be.abs() * old.abs() };
+            bound[(i, j)] = 4.0 * (k as f64 + 2.0) * eps * mag + f64::MIN_POSITIVE;
+        }
+    }
+    (out, bound)
+}
+
+/// A gemm implementation under test.
+type Runner<'r, T> = &'r dyn Fn(T, MatRef<'_, T>, MatRef<'_, T>, T, MatMut<'_, T>);
+
+/// Runs one product through `run` and checks it against the reference.
+#[allow(clippy::too_many_arguments)]
+fn check_one<T: Scalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    layouts: (Layout, Layout, Layout),
+    alpha: f64,
+    beta: f64,
+    nan_c: bool,
+    run: Runner<'_, T>,
+) {
+    let mut rng = Lcg((m * 1_000_003 + n * 1009 + k) as u64);
+    let a = Operand::<T>::new(m, k, layouts.0, &mut rng);
+    let b = Operand::<T>::new(k, n, layouts.1, &mut rng);
+    let mut c = Operand::<T>::new(m, n, layouts.2, &mut rng);
+    if nan_c {
+        c.data.iter_mut().for_each(|x| *x = T::NAN);
+    }
+    let c0 = c.view().to_owned();
+    let (alpha, beta) = (T::from_f64(alpha), T::from_f64(beta));
+    let (want, bound) = reference(alpha, a.view(), b.view(), beta, &c0);
+    run(alpha, a.view(), b.view(), beta, c.view_mut());
+    let got = c.view();
+    for i in 0..m {
+        for j in 0..n {
+            let err = (got[(i, j)].to_f64() - want[(i, j)]).abs();
+            assert!(
+                err <= bound[(i, j)],
+                "{} m={m} n={n} k={k} {layouts:?} alpha={alpha} beta={beta} at ({i},{j}): \
+                 got {} want {} (bound {})",
+                T::DTYPE,
+                got[(i, j)],
+                want[(i, j)],
+                bound[(i, j)]
+            );
+        }
+    }
+}
+
+fn all_isas() -> Vec<Isa> {
+    let mut v = vec![Isa::Portable];
+    if isa() != Isa::Portable {
+        v.push(isa());
+    }
+    v
+}
+
+fn public<T: Scalar>(par: Par) -> impl Fn(T, MatRef<'_, T>, MatRef<'_, T>, T, MatMut<'_, T>) {
+    move |al, a, b, be, c| gemm(al, a, b, be, c, par).expect("valid shapes")
+}
+
+/// Every m, n, k from 1 to twice the largest register tile, straight through
+/// the packed kernels (bypassing the small path), so every edge tile is hit.
+fn packed_edges<T: Scalar>() {
+    for isa in all_isas() {
+        let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
+            packed(isa, al, a, b, be, c)
+        };
+        for m in 1..=12 {
+            for n in 1..=32 {
+                for k in [1, 2, 3, 5, 8, 13] {
+                    let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
+                    check_one::<T>(m, n, k, l, 1.5, -0.5, false, &run);
+                }
+            }
+        }
+        for k in 1..=32 {
+            let l = (Layout::ColMajor, Layout::Padded, Layout::RowMajor);
+            check_one::<T>(7, 9, k, l, 1.0, 0.0, false, &run);
+        }
+    }
+}
+
+#[test]
+fn packed_edge_tiles_f64() {
+    packed_edges::<f64>();
+}
+
+#[test]
+fn packed_edge_tiles_f32() {
+    packed_edges::<f32>();
+}
+
+/// The public entry on every layout combination (all four transpose
+/// combinations, negative and padded strides), small and packed sizes.
+fn layouts_and_sizes<T: Scalar>() {
+    for isa in all_isas() {
+        let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
+            gemm_with(isa, al, a, b, be, c, Par::Seq)
+        };
+        for &(m, n, k) in &[
+            (1, 1, 1),
+            (4, 4, 4),
+            (8, 8, 8),
+            (16, 16, 16),
+            (17, 5, 33),
+            (37, 41, 29),
+        ] {
+            for la in LAYOUTS {
+                for lb in LAYOUTS {
+                    for lc in [Layout::RowMajor, Layout::ColMajor, Layout::Reversed] {
+                        check_one::<T>(m, n, k, (la, lb, lc), 2.5, 1.0, false, &run);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn layouts_f64() {
+    layouts_and_sizes::<f64>();
+}
+
+#[test]
+fn layouts_f32() {
+    layouts_and_sizes::<f32>();
+}
+
+/// Sizes around the block sizes KC = 256, MC = 126 (f64) / 252 (f32), and primes.
+fn block_boundaries<T: Scalar>() {
+    let l = (Layout::RowMajor, Layout::Transposed, Layout::RowMajor);
+    for isa in all_isas() {
+        let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
+            gemm_with(isa, al, a, b, be, c, Par::Seq)
+        };
+        for &(m, n, k) in &[
+            (127, 127, 127),
+            (257, 31, 257),
+            (125, 20, 255),
+            (126, 17, 256),
+            (127, 33, 513),
+            (253, 9, 20),
+            (260, 40, 30),
+            (5, 4081, 3),
+            (19, 200, 300),
+        ] {
+            check_one::<T>(m, n, k, l, -1.0, 2.5, false, &run);
+        }
+    }
+}
+
+#[test]
+fn block_boundaries_f64() {
+    block_boundaries::<f64>();
+}
+
+#[test]
+fn block_boundaries_f32() {
+    block_boundaries::<f32>();
+}
+
+/// alpha/beta special values; beta == 0 must not read C (NaN-filled here).
+fn special_scalars<T: Scalar>() {
+    let l = (Layout::RowMajor, Layout::RowMajor, Layout::Padded);
+    for &(m, n, k) in &[(3, 5, 7), (16, 16, 16), (40, 50, 60)] {
+        for alpha in [0.0, 1.0, -1.0, 2.5] {
+            for beta in [0.0, 1.0, -1.0, 2.5] {
+                check_one::<T>(m, n, k, l, alpha, beta, false, &public::<T>(Par::Seq));
+            }
+            check_one::<T>(m, n, k, l, alpha, 0.0, true, &public::<T>(Par::Seq));
+        }
+    }
+    // k == 0: C = beta C, and NaN-free zero for beta == 0.
+    check_one::<T>(4, 5, 0, l, 2.0, 0.0, true, &public::<T>(Par::Seq));
+    check_one::<T>(4, 5, 0, l, 2.0, 3.0, false, &public::<T>(Par::Seq));
+}
+
+#[test]
+fn special_scalars_f64() {
+    special_scalars::<f64>();
+}
+
+#[test]
+fn special_scalars_f32() {
+    special_scalars::<f32>();
+}
+
+#[test]
+fn beta_zero_overwrites_nan_in_every_path() {
+    for &(m, n, k) in &[(2, 3, 4), (50, 60, 70), (200, 150, 100)] {
+        let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
+        check_one::<f64>(m, n, k, l, 1.0, 0.0, true, &public::<f64>(Par::Rayon(2)));
+        check_one::<f32>(m, n, k, l, 1.0, 0.0, true, &public::<f32>(Par::Rayon(2)));
+    }
+}
+
+/// Products above the threading threshold, split over rows and over columns.
+#[test]
+fn two_threads_match_reference() {
+    for &(m, n, k) in &[(200, 130, 120), (100, 300, 90), (301, 97, 64)] {
+        for lc in [Layout::RowMajor, Layout::ColMajor] {
+            let l = (Layout::RowMajor, Layout::ColMajor, lc);
+            check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &public::<f64>(Par::Rayon(2)));
+            check_one::<f32>(m, n, k, l, 1.0, 0.5, false, &public::<f32>(Par::Rayon(2)));
+        }
+    }
+}
+
+#[test]
+fn nan_and_inf_in_inputs_propagate() {
+    let mut a = Mat::<f64>::from_fn(20, 20, |i, j| (i + j) as f64);
+    a[(3, 4)] = f64::NAN;
+    a[(5, 6)] = f64::INFINITY;
+    let b = Mat::<f64>::from_fn(20, 20, |i, j| if i == j { 1.0 } else { 0.0 });
+    let mut c = Mat::<f64>::zeros(20, 20);
+    gemm(1.0, a.as_ref(), b.as_ref(), 0.0, c.as_mut(), Par::Seq).unwrap();
+    assert!(c[(3, 4)].is_nan());
+    assert_eq!(c[(5, 6)], f64::INFINITY);
+    assert_eq!(c[(7, 8)], 15.0);
+}
+
+#[test]
+fn shape_errors() {
+    let a = Mat::<f64>::zeros(3, 4);
+    let b = Mat::<f64>::zeros(5, 2);
+    let mut c = Mat::<f64>::zeros(3, 2);
+    let e = gemm(1.0, a.as_ref(), b.as_ref(), 0.0, c.as_mut(), Par::Seq);
+    assert!(matches!(
+        e,
+        Err(Error::DimensionMismatch { op: Op::Gemm, .. })
+    ));
+    let b = Mat::<f64>::zeros(4, 2);
+    let mut c = Mat::<f64>::zeros(2, 3);
+    let e = gemm(1.0, a.as_ref(), b.as_ref(), 0.0, c.as_mut(), Par::Seq);
+    assert!(matches!(
+        e,
+        Err(Error::DimensionMismatch { op: Op::Gemm, .. })
+    ));
+}
+
+#[test]
+fn empty_shapes_are_fine() {
+    let a = Mat::<f32>::zeros(0, 3);
+    let b = Mat::<f32>::zeros(3, 4);
+    let mut c = Mat::<f32>::zeros(0, 4);
+    gemm(1.0, a.as_ref(), b.as_ref(), 0.0, c.as_mut(), Par::Seq).unwrap();
+    assert_eq!(c.shape(), (0, 4));
+}
+
+#[test]
+fn arch_name_names_the_detected_level() {
+    let name = arch_name();
+    match isa() {
+        Isa::Avx2Fma => assert!(name.contains("AVX2")),
+        Isa::Portable => assert!(name.contains("portable")),
+    }
+}
