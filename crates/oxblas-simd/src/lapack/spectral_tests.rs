@@ -343,9 +343,199 @@ fn eigh_errors_and_scaling() {
     assert_eq!((e.values[0], e.vectors[(0, 0)]), (-2.5, 1.0));
 }
 
-// Silence unused warnings until the other decompositions' tests use them.
+// ------------------------------------------------------------------- svd
+
+/// Checks `svd` (both modes) and `singular_values` of `a` (`m x n`) viewed
+/// as `view`; returns the singular values.
+fn check_svd<T: Scalar>(a: &M64, n: usize, view: MatRef<'_, T>) -> Vec<f64> {
+    let m = a.len();
+    let k = m.min(n);
+    let sc = a.iter().flatten().fold(0.0f64, |x, y| x.max(y.abs()));
+    let sc = if sc == 0.0 { 1.0 } else { sc };
+    let a_s: M64 = a.iter().map(|r| r.iter().map(|x| x / sc).collect()).collect();
+    let anrm = fro(&a_s).max(f64::MIN_POSITIVE);
+    let mut out = Vec::new();
+    for mode in [SvdMode::Thin, SvdMode::Full] {
+        let r = svd::svd(view, mode).expect("svd");
+        let (ur, vr) = match mode {
+            SvdMode::Thin => (k, k),
+            SvdMode::Full => (m, n),
+        };
+        assert_eq!(r.u.shape(), (m, ur), "{mode:?}");
+        assert_eq!(r.vt.shape(), (vr, n), "{mode:?}");
+        assert_eq!(r.s.len(), k);
+        let s: Vec<f64> = r.s.iter().map(|x| x.to_f64()).collect();
+        assert!(s.iter().all(|&x| x >= 0.0), "negative singular value {s:?}");
+        assert!(s.windows(2).all(|w| w[0] >= w[1]), "not descending {s:?}");
+        let u = from_view(r.u.as_ref());
+        let vt = from_view(r.vt.as_ref());
+        // A - U_k S V_k^T
+        let mut res = 0.0;
+        for i in 0..m {
+            for j in 0..n {
+                let x: f64 = (0..k).map(|p| u[i][p] * s[p] / sc * vt[p][j]).sum();
+                res += (a_s[i][j] - x) * (a_s[i][j] - x);
+            }
+        }
+        let ratio = res.sqrt() / (m.max(n).max(1) as f64 * eps::<T>() * anrm);
+        assert!(ratio <= TOL, "svd residual ratio {ratio} ({m}x{n}, {mode:?})");
+        let o = orth_ratio::<T>(&u, ur);
+        assert!(o <= TOL, "U orthogonality ratio {o} ({m}x{n}, {mode:?})");
+        let o = orth_ratio::<T>(&transpose(&vt, n), vr);
+        assert!(o <= TOL, "V orthogonality ratio {o} ({m}x{n}, {mode:?})");
+        out = s;
+    }
+    let vals = svd::singular_values(view).expect("singular_values");
+    let smax = out.first().copied().unwrap_or(0.0);
+    for (x, y) in vals.iter().zip(&out) {
+        let d = (x.to_f64() - y).abs();
+        assert!(d <= TOL * m.max(n) as f64 * eps::<T>() * smax, "{} vs {y}", x.to_f64());
+    }
+    out
+}
+
+fn check_svd_m64<T: Scalar>(a: &M64, n: usize) -> Vec<f64> {
+    let m = to_mat::<T>(a, n);
+    let a_t = from_view(m.as_ref());
+    check_svd(&a_t, n, m.as_ref())
+}
+
+fn svd_families<T: Scalar>() {
+    let mut rng = Rng::new(5);
+    for &(m, n) in &[
+        (0, 0),
+        (0, 3),
+        (3, 0),
+        (1, 1),
+        (1, 5),
+        (5, 1),
+        (2, 2),
+        (7, 7),
+        (20, 13),
+        (13, 20),
+        (60, 9),
+        (9, 60),
+        (48, 48),
+        (100, 30),
+    ] {
+        check_svd_m64::<T>(&rng.mat(m, n), n);
+    }
+    // Prescribed singular values: condition 1e8, repeated, clustered.
+    let (m, n) = (40, 25);
+    let spread: Vec<f64> = (0..n).map(|i| 10f64.powf(-8.0 * i as f64 / (n - 1) as f64)).collect();
+    let got = check_svd_m64::<T>(&with_singular_values(&mut rng, m, n, &spread), n);
+    for (g, w) in got.iter().zip(&spread) {
+        assert!((g - w).abs() <= TOL * m as f64 * eps::<T>(), "{g} vs {w}");
+    }
+    let rep: Vec<f64> = (0..n).map(|i| if i < 10 { 3.0 } else { 1.0 }).collect();
+    check_svd_m64::<T>(&with_singular_values(&mut rng, m, n, &rep), n);
+    let clu: Vec<f64> = (0..n).map(|i| 1.0 - 1e-9 * i as f64).collect();
+    check_svd_m64::<T>(&with_singular_values(&mut rng, n, m, &clu), m);
+    // Rank-deficient (rank 4) tall and wide.
+    let low: Vec<f64> = (0..n).map(|i| if i < 4 { 4.0 - i as f64 } else { 0.0 }).collect();
+    let got = check_svd_m64::<T>(&with_singular_values(&mut rng, m, n, &low), n);
+    assert!(got[4] <= TOL * m as f64 * eps::<T>() * 4.0, "{got:?}");
+    check_svd_m64::<T>(&with_singular_values(&mut rng, n, m, &low), m);
+    // Zero, identity, diagonal (with zeros and signs), graded.
+    assert!(check_svd_m64::<T>(&vec![vec![0.0; 6]; 9], 6).iter().all(|&x| x == 0.0));
+    let id: M64 = (0..8).map(|i| (0..8).map(|j| f64::from(i == j)).collect()).collect();
+    assert!(check_svd_m64::<T>(&id, 8).iter().all(|&x| x == 1.0));
+    let dg: M64 = (0..6)
+        .map(|i| (0..6).map(|j| if i == j { [3.0, 0.0, -5.0, 1.0, 0.0, -2.0][i] } else { 0.0 }).collect())
+        .collect();
+    assert_eq!(check_svd_m64::<T>(&dg, 6), vec![5.0, 3.0, 2.0, 1.0, 0.0, 0.0]);
+    let graded: M64 = (0..24)
+        .map(|i| (0..16).map(|j| 10f64.powi(-((i + j) as i32) / 3) * rng.next()).collect())
+        .collect();
+    check_svd_m64::<T>(&graded, 16);
+    // Bidiagonal with zeros on the diagonal (exercises the zero chase).
+    let n = 9;
+    let bd: M64 = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    if i == j && i % 3 != 1 {
+                        1.0 + i as f64
+                    } else if j == i + 1 {
+                        0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    check_svd_m64::<T>(&bd, n);
+}
+
+#[test]
+fn svd_families_f64() {
+    svd_families::<f64>();
+}
+
+#[test]
+fn svd_families_f32() {
+    svd_families::<f32>();
+}
+
+fn svd_layouts<T: Scalar>() {
+    let mut rng = Rng::new(13);
+    let (m, n) = (11, 7);
+    let a = from_view(to_mat::<T>(&rng.mat(m, n), n).as_ref());
+    let cm: Vec<T> = (0..m * n).map(|k| T::from_f64(a[k % m][k / m])).collect();
+    check_svd(&a, n, MatRef::from_slice_col_major(&cm, m, n).unwrap());
+    let mut big = vec![T::from_f64(f64::NAN); 2 * m * 3 * n];
+    for i in 0..m {
+        for j in 0..n {
+            big[2 * i * 3 * n + 3 * j] = T::from_f64(a[i][j]);
+        }
+    }
+    check_svd(&a, n, MatRef::from_parts(&big, 0, m, n, 6 * n as isize, 3).unwrap());
+    let mt = to_mat::<T>(&a, n);
+    check_svd(&transpose(&a, n), m, mt.as_ref().t());
+    let rev: M64 = (0..m).map(|i| (0..n).map(|j| a[m - 1 - i][n - 1 - j]).collect()).collect();
+    check_svd(&rev, n, mt.as_ref().reverse_rows().reverse_cols());
+}
+
+#[test]
+fn svd_layouts_f64() {
+    svd_layouts::<f64>();
+}
+
+#[test]
+fn svd_layouts_f32() {
+    svd_layouts::<f32>();
+}
+
+#[test]
+fn svd_errors_and_scaling() {
+    let mut m = Mat::<f64>::zeros(3, 5);
+    m[(2, 4)] = f64::NAN;
+    assert_eq!(svd::svd(m.as_ref(), SvdMode::Thin), Err(Error::NonFinite { op: Op::Svd }));
+    m[(2, 4)] = f64::NEG_INFINITY;
+    assert_eq!(
+        svd::singular_values(m.as_ref()),
+        Err(Error::NonFinite { op: Op::SingularValues })
+    );
+    let mut rng = Rng::new(17);
+    for &s in &[1e300, 1e-300] {
+        let a = with_singular_values(&mut rng, 6, 4, &[7.0, 3.0, 1.0, 0.5]);
+        let a: M64 = a.iter().map(|r| r.iter().map(|x| x * s).collect()).collect();
+        let got = check_svd_m64::<f64>(&a, 4);
+        assert!((got[0] / s - 7.0).abs() < 1e-13, "{}", got[0] / s);
+    }
+    let r = svd::svd(Mat::from_rows(&[[-2.0f32]]).unwrap().as_ref(), SvdMode::Full).unwrap();
+    assert_eq!(r.s, vec![2.0]);
+    assert_eq!(r.u[(0, 0)] * r.vt[(0, 0)], -1.0);
+    let r = svd::svd(Mat::<f64>::zeros(0, 3).as_ref(), SvdMode::Full).unwrap();
+    assert_eq!((r.u.shape(), r.vt.shape(), r.s.len()), ((0, 0), (3, 3), 0));
+    let r = svd::svd(Mat::<f64>::zeros(4, 0).as_ref(), SvdMode::Thin).unwrap();
+    assert_eq!((r.u.shape(), r.vt.shape(), r.s.len()), ((4, 0), (0, 0), 0));
+}
+
+// Silence unused warnings until the eig tests use them.
 #[allow(dead_code)]
 fn _unused() {
-    let _ = (with_singular_values, transpose, svd::svd::<f64>, eig::eig::<f64>);
-    let _: Option<(Complex<f64>, SvdMode)> = None;
+    let _ = eig::eig::<f64>;
+    let _: Option<Complex<f64>> = None;
 }

@@ -1,12 +1,427 @@
-//! SVD. SCAFFOLD: to be replaced.
-#![allow(missing_docs, unused_variables)]
-use oxblas_core::{BackendId, Error, MatRef, Result, Scalar, Svd, SvdMode};
-fn na<R>() -> Result<R> {
-    Err(Error::BackendUnavailable(BackendId::Simd))
-}
+//! Singular value decomposition $A = U \Sigma V^T$.
+//!
+//! For `m >= n` (a wide matrix is handled through its transpose):
+//! 1. Scale `A` into a safe range if its largest entry is near overflow or
+//!    underflow.
+//! 2. For a tall matrix (`m >= 5n/3`), a Householder QR first, so that the
+//!    bidiagonalization works on the `n x n` factor `R`.
+//! 3. Householder bidiagonalization $A = Q B P^T$ ([`bidiagonalize`]).
+//! 4. The SVD of the upper bidiagonal `B` by implicit-shift QR sweeps
+//!    (Golub-Kahan with a Wilkinson shift, zero-chasing for negligible
+//!    diagonal entries), accumulating the rotations onto `Q` and `P`
+//!    ([`bidiag_qr`]).
+//! 5. Signs made non-negative, values sorted descending.
+
+use oxblas_core::{validate, Error, MatRef, Op, Result, Scalar, Svd, SvdMode};
+
+use super::spectral_util::{
+    apply_reflector_left, apply_reflector_right, givens, householder, max_abs, permute_cols,
+    range_scale, rot, sort_perm, ColMat,
+};
+
+/// The singular value decomposition of an `m x n` matrix (any shape).
+///
+/// With `k = min(m, n)`: [`SvdMode::Thin`] gives `u: m x k`, `vt: k x n`;
+/// [`SvdMode::Full`] gives `u: m x m`, `vt: n x n`. The singular values are
+/// non-negative and descending; `u` has orthonormal columns and `vt`
+/// orthonormal rows.
+///
+/// # Errors
+/// - [`Error::NonFinite`] if `a` holds NaN or infinity.
+/// - [`Error::NoConvergence`] if the bidiagonal QR hits its iteration limit.
 pub fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
-    na()
+    validate::finite(Op::Svd, a)?;
+    let (m, n) = a.shape();
+    if m >= n {
+        let (s, u, v) = tall(ColMat::from_view(a), Some(mode), Op::Svd)?;
+        let (u, v) = (u.expect("vectors requested"), v.expect("vectors requested"));
+        Ok(Svd {
+            u: u.to_mat(),
+            s,
+            vt: v.to_mat_transposed(),
+        })
+    } else {
+        // A^T = U' S V'^T, so A = V' S U'^T.
+        let (s, u, v) = tall(ColMat::from_view(a.t()), Some(mode), Op::Svd)?;
+        let (u, v) = (u.expect("vectors requested"), v.expect("vectors requested"));
+        Ok(Svd {
+            u: v.to_mat(),
+            s,
+            vt: u.to_mat_transposed(),
+        })
+    }
 }
+
+/// The singular values of an `m x n` matrix, non-negative and descending.
+///
+/// # Errors
+/// As [`svd`].
 pub fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
-    na()
+    validate::finite(Op::SingularValues, a)?;
+    let (m, n) = a.shape();
+    let w = if m >= n {
+        ColMat::from_view(a)
+    } else {
+        ColMat::from_view(a.t())
+    };
+    Ok(tall(w, None, Op::SingularValues)?.0)
+}
+
+type Factors<T> = (Vec<T>, Option<ColMat<T>>, Option<ColMat<T>>);
+
+/// The SVD of a tall or square `m x n` work matrix (`m >= n`): the values,
+/// and with `mode`, `U` (`m x n` thin, `m x m` full) and `V` (`n x n`).
+fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Factors<T>> {
+    let (m, n) = (a.rows, a.cols);
+    debug_assert!(m >= n);
+    let ucols = match mode {
+        Some(SvdMode::Full) => m,
+        _ => n,
+    };
+    if n == 0 {
+        let u = mode.map(|_| ColMat::identity(m, ucols));
+        let v = mode.map(|_| ColMat::zeros(0, 0));
+        return Ok((Vec::new(), u, v));
+    }
+    let scale = range_scale(max_abs(a.data.iter().copied()));
+    if let Some(s) = scale {
+        for x in &mut a.data {
+            *x *= s;
+        }
+    }
+    // Tall: QR first, then work on R.
+    let use_qr = 3 * m >= 5 * n;
+    let mut qr_tau = Vec::new();
+    let mut qr_factors = None;
+    let mut b = if use_qr {
+        qr_tau = householder_qr(&mut a);
+        let mut r = ColMat::zeros(n, n);
+        for j in 0..n {
+            r.col_mut(j)[..=j].copy_from_slice(&a.col(j)[..=j]);
+        }
+        qr_factors = Some(a);
+        r
+    } else {
+        a
+    };
+    let bm = b.rows;
+    let mut d = vec![T::ZERO; n];
+    let mut e = vec![T::ZERO; n - 1];
+    let mut tauq = vec![T::ZERO; n];
+    let mut taup = vec![T::ZERO; n.saturating_sub(1)];
+    bidiagonalize(&mut b, &mut d, &mut e, &mut tauq, &mut taup);
+    let (mut u, mut v) = if mode.is_some() {
+        // U of the bidiagonalized matrix: bm x n, or bm x m for a full U
+        // without the QR step (with it, Q supplies the extra columns).
+        let bucols = if use_qr { n } else { ucols };
+        (Some(form_q_left(&b, &tauq, bucols)), Some(form_p_right(&b, &taup)))
+    } else {
+        (None, None)
+    };
+    bidiag_qr(&mut d, &mut e, u.as_mut(), v.as_mut()).map_err(|_| Error::NoConvergence { op })?;
+    // Non-negative values, sorted descending.
+    for (i, di) in d.iter_mut().enumerate() {
+        if *di < T::ZERO {
+            *di = -*di;
+            if let Some(v) = v.as_mut() {
+                for x in v.col_mut(i) {
+                    *x = -*x;
+                }
+            }
+        }
+    }
+    let perm = sort_perm(&d, true);
+    let mut s: Vec<T> = perm.iter().map(|&p| d[p]).collect();
+    if let Some(u) = u.as_mut() {
+        permute_cols(u, &perm);
+    }
+    if let Some(v) = v.as_mut() {
+        permute_cols(v, &perm);
+    }
+    if let Some(sc) = scale {
+        let inv = sc.recip();
+        for x in &mut s {
+            *x *= inv;
+        }
+    }
+    if let (Some(ur), Some(qf)) = (u.as_ref(), qr_factors.as_ref()) {
+        // U = Q [U_R 0; 0 I].
+        let mut w = ColMat::identity(m, ucols);
+        for j in 0..n {
+            w.col_mut(j)[..n].copy_from_slice(ur.col(j));
+            w.col_mut(j)[n..].fill(T::ZERO);
+        }
+        let mut vbuf = vec![T::ZERO; m];
+        for i in (0..n).rev() {
+            let len = m - i;
+            let vv = &mut vbuf[..len];
+            vv[0] = T::ONE;
+            vv[1..].copy_from_slice(&qf.col(i)[i + 1..]);
+            apply_reflector_left(&mut w, vv, qr_tau[i], i, 0, ucols);
+        }
+        u = Some(w);
+    }
+    debug_assert!(u.as_ref().is_none_or(|u| u.rows == m && u.cols == ucols && bm <= m));
+    Ok((s, u, v))
+}
+
+/// Householder QR in place (LAPACK's `geqr2`): `R` on and above the
+/// diagonal, the reflectors below it; returns the scalars.
+fn householder_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
+    let (m, n) = (a.rows, a.cols);
+    let k = m.min(n);
+    let mut tau = vec![T::ZERO; k];
+    let mut v = vec![T::ZERO; m];
+    for i in 0..k {
+        let col = a.col_mut(i);
+        let alpha = col[i];
+        let (beta, t) = householder(alpha, &mut col[i + 1..]);
+        tau[i] = t;
+        let vv = &mut v[..m - i];
+        vv[0] = T::ONE;
+        vv[1..].copy_from_slice(&col[i + 1..]);
+        col[i] = beta;
+        apply_reflector_left(a, vv, t, i, i + 1, n);
+    }
+    tau
+}
+
+/// Reduces `a` (`m x n`, `m >= n`) to upper bidiagonal form
+/// $B = Q^T A P$ (LAPACK's `gebd2`): diagonal `d`, superdiagonal `e`; the
+/// left reflectors (`tauq`) are stored below the diagonal, the right ones
+/// (`taup`) right of the superdiagonal, unit entries implied.
+pub(crate) fn bidiagonalize<T: Scalar>(
+    a: &mut ColMat<T>,
+    d: &mut [T],
+    e: &mut [T],
+    tauq: &mut [T],
+    taup: &mut [T],
+) {
+    let (m, n) = (a.rows, a.cols);
+    let mut v = vec![T::ZERO; m.max(n)];
+    let mut work = vec![T::ZERO; m];
+    for i in 0..n {
+        // Left reflector: annihilate a[i+1.., i].
+        let col = a.col_mut(i);
+        let (beta, t) = householder(col[i], &mut col[i + 1..]);
+        d[i] = beta;
+        tauq[i] = t;
+        let vv = &mut v[..m - i];
+        vv[0] = T::ONE;
+        vv[1..].copy_from_slice(&col[i + 1..]);
+        col[i] = beta;
+        apply_reflector_left(a, vv, t, i, i + 1, n);
+        if i + 1 < n {
+            // Right reflector: annihilate a[i, i+2..] (a row).
+            let len = n - i - 1;
+            let vv = &mut v[..len];
+            for (k, x) in vv.iter_mut().enumerate() {
+                *x = a.at(i, i + 1 + k);
+            }
+            let (beta, t) = householder(vv[0], &mut vv[1..]);
+            e[i] = beta;
+            taup[i] = t;
+            vv[0] = T::ONE;
+            for (k, &x) in vv.iter().enumerate().skip(1) {
+                a.set(i, i + 1 + k, x);
+            }
+            a.set(i, i + 1, beta);
+            apply_reflector_right(a, vv, t, i + 1, i + 1, m, &mut work);
+        }
+    }
+}
+
+/// `Q` of [`bidiagonalize`], its first `cols` columns (`n <= cols <= m`).
+fn form_q_left<T: Scalar>(a: &ColMat<T>, tauq: &[T], cols: usize) -> ColMat<T> {
+    let (m, n) = (a.rows, a.cols);
+    let mut q = ColMat::identity(m, cols);
+    let mut v = vec![T::ZERO; m];
+    for i in (0..n).rev() {
+        let len = m - i;
+        let vv = &mut v[..len];
+        vv[0] = T::ONE;
+        vv[1..].copy_from_slice(&a.col(i)[i + 1..]);
+        apply_reflector_left(&mut q, vv, tauq[i], i, i, cols);
+    }
+    q
+}
+
+/// `P` of [`bidiagonalize`] (`n x n`).
+fn form_p_right<T: Scalar>(a: &ColMat<T>, taup: &[T]) -> ColMat<T> {
+    let n = a.cols;
+    let mut p = ColMat::identity(n, n);
+    let mut v = vec![T::ZERO; n];
+    for i in (0..n.saturating_sub(1)).rev() {
+        let len = n - i - 1;
+        let vv = &mut v[..len];
+        vv[0] = T::ONE;
+        for (k, x) in vv.iter_mut().enumerate().skip(1) {
+            *x = a.at(i, i + 1 + k);
+        }
+        apply_reflector_left(&mut p, vv, taup[i], i + 1, i + 1, n);
+    }
+    p
+}
+
+/// The bidiagonal QR did not converge within its limit.
+#[derive(Debug)]
+pub(crate) struct NotConverged;
+
+/// `[col_p, col_q] <- [c col_p + s col_q, c col_q - s col_p]` for `p != q`.
+fn rot_cols<T: Scalar>(m: &mut ColMat<T>, p: usize, q: usize, c: T, s: T) {
+    if p < q {
+        let (x, y) = m.two_cols_mut(p, q);
+        rot(c, s, x, y);
+    } else {
+        let (y, x) = m.two_cols_mut(q, p);
+        rot(c, s, x, y);
+    }
+}
+
+/// The SVD of the upper bidiagonal matrix with diagonal `d` and
+/// superdiagonal `e` by implicit-shift QR. Left rotations are applied to the
+/// columns of `u` (its first `d.len()` columns), right ones to those of
+/// `v`, so that `Q B P^T = (Q U_B) diag(d) (P V_B)^T` on return (`d` may
+/// hold negative values; `e` is destroyed).
+pub(crate) fn bidiag_qr<T: Scalar>(
+    d: &mut [T],
+    e: &mut [T],
+    mut u: Option<&mut ColMat<T>>,
+    mut v: Option<&mut ColMat<T>>,
+) -> Result<(), NotConverged> {
+    let n = d.len();
+    if n <= 1 {
+        return Ok(());
+    }
+    let eps = T::EPSILON;
+    let bnorm = max_abs(d.iter().chain(e.iter()).copied());
+    if bnorm == T::ZERO {
+        return Ok(());
+    }
+    // Diagonal entries this small are set to zero (an absolute
+    // perturbation of order eps ||B||), then chased out.
+    let dtol = eps * bnorm;
+    let max_steps = 6 * n * n;
+    let mut steps = 0usize;
+    let mut hi = n - 1;
+    loop {
+        // Deflate converged values at the bottom.
+        while hi > 0 {
+            let i = hi - 1;
+            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() < T::MIN_POSITIVE {
+                e[i] = T::ZERO;
+                hi -= 1;
+            } else {
+                break;
+            }
+        }
+        if hi == 0 {
+            return Ok(());
+        }
+        // The unreduced block lo..=hi.
+        let mut lo = hi - 1;
+        while lo > 0 {
+            let i = lo - 1;
+            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() < T::MIN_POSITIVE {
+                e[i] = T::ZERO;
+                break;
+            }
+            lo -= 1;
+        }
+        steps += hi - lo;
+        if steps > max_steps {
+            return Err(NotConverged);
+        }
+        // A negligible diagonal entry: chase its row (or, at the bottom,
+        // its column) to zero, which splits the block.
+        if let Some(i) = (lo..=hi).find(|&i| d[i].abs() <= dtol) {
+            d[i] = T::ZERO;
+            if i < hi {
+                let mut b = e[i];
+                e[i] = T::ZERO;
+                for j in i + 1..=hi {
+                    let (c, s, r) = givens(d[j], b);
+                    d[j] = r;
+                    if j < hi {
+                        b = -s * e[j];
+                        e[j] *= c;
+                    }
+                    if let Some(u) = u.as_deref_mut() {
+                        rot_cols(u, j, i, c, s);
+                    }
+                }
+            } else {
+                let mut b = e[hi - 1];
+                e[hi - 1] = T::ZERO;
+                let mut j = hi;
+                while j > lo {
+                    j -= 1;
+                    let (c, s, r) = givens(d[j], b);
+                    d[j] = r;
+                    if j > lo {
+                        b = -s * e[j - 1];
+                        e[j - 1] *= c;
+                    }
+                    if let Some(v) = v.as_deref_mut() {
+                        rot_cols(v, j, hi, c, s);
+                    }
+                }
+            }
+            continue;
+        }
+        // Wilkinson shift from the trailing 2x2 of B^T B, computed on
+        // scaled values so that squaring cannot overflow.
+        let sc = max_abs(
+            [d[hi - 1], d[hi], e[hi - 1], if hi - 1 > lo { e[hi - 2] } else { T::ZERO }, d[lo], e[lo]],
+        );
+        let inv = sc.recip();
+        let (dm, dh, em) = (d[hi - 1] * inv, d[hi] * inv, e[hi - 1] * inv);
+        let el = if hi - 1 > lo { e[hi - 2] * inv } else { T::ZERO };
+        let t11 = dm * dm + el * el;
+        let t12 = dm * em;
+        let t22 = dh * dh + em * em;
+        let half = T::from_f64(0.5);
+        let delta = (t11 - t22) * half;
+        let root = delta.hypot(t12);
+        let mu = if delta == T::ZERO && t12 == T::ZERO {
+            t22
+        } else {
+            t22 - t12 * t12 / (delta + root.copysign(delta))
+        };
+        let (dl, ell) = (d[lo] * inv, e[lo] * inv);
+        let mut y = dl * dl - mu;
+        let mut z = dl * ell;
+        // The chase.
+        for k in lo..hi {
+            // Right rotation on columns k, k+1.
+            let (c, s, r) = givens(y, z);
+            if k > lo {
+                e[k - 1] = r;
+            }
+            let (dk, ek) = (d[k], e[k]);
+            d[k] = c * dk + s * ek;
+            e[k] = c * ek - s * dk;
+            let bulge = s * d[k + 1];
+            d[k + 1] *= c;
+            if let Some(v) = v.as_deref_mut() {
+                let (x, w) = v.two_cols_mut(k, k + 1);
+                rot(c, s, x, w);
+            }
+            // Left rotation on rows k, k+1.
+            let (c, s, r) = givens(d[k], bulge);
+            d[k] = r;
+            let (ek, dk1) = (e[k], d[k + 1]);
+            e[k] = c * ek + s * dk1;
+            d[k + 1] = c * dk1 - s * ek;
+            if k + 1 < hi {
+                y = e[k];
+                z = s * e[k + 1];
+                e[k + 1] *= c;
+            }
+            if let Some(u) = u.as_deref_mut() {
+                let (x, w) = u.two_cols_mut(k, k + 1);
+                rot(c, s, x, w);
+            }
+        }
+    }
 }
