@@ -18,20 +18,25 @@
 //! the fallback where sysfs is missing:
 //!
 //! - KC (depth of one rank-KC update, blocks the `pc` loop): the B micro-panel
-//!   `KC x NR` takes half of L1d, leaving the other half for the A micro-panel
-//!   and C tile streaming through. 32 KiB / 2 / (8 cols * 8 bytes) = 256 for
-//!   f64 (6x8 kernel) and 32 KiB / 2 / (16 * 4) = 256 for f32 (6x16 kernel).
+//!   `KC x NR` takes 3/4 of L1d, leaving the rest for the A micro-panel and C
+//!   tile streaming through. 32 KiB * 3/4 / (8 cols * 8 bytes) = 384 for f64
+//!   (6x8 kernel) and 32 KiB * 3/4 / (16 * 4) = 384 for f32 (6x16 kernel).
+//!   A deeper KC also means fewer passes over C (each pass reads and writes
+//!   the whole of C once).
 //! - MC (rows of the packed A block, blocks the `ic` loop): the `MC x KC` A
-//!   block takes half of L2, the rest holds B micro-panels and C tiles.
-//!   512 KiB / 2 / (256 * 8) = 128 -> 126 rows (a multiple of MR = 6) for f64;
-//!   252 for f32.
+//!   block takes 3/4 of L2, the rest holds B micro-panels and C tiles.
+//!   512 KiB * 3/4 / (384 * 8) = 128 -> 126 rows (a multiple of MR = 6) for
+//!   f64; 252 for f32.
 //! - NC (columns of the packed B block, blocks the `jc` loop): the `KC x NC`
 //!   B block takes at most a quarter of the shared L3 (other cores use it too),
 //!   capped at 4080 so the packing buffer stays a few MiB.
 //!
-//! The values were checked with `cargo run --release --example probe_gemm
-//! --features openblas` (n = 256..1024): KC = 256 and MC ~ 128 rows of f64
-//! are within noise of the best settings tried (KC 192..384, MC 72..192).
+//! Chosen by measurement with `cargo run --release --example probe_gemm
+//! --features openblas -- cpu big` (n = 256..1024 and 4096x64x4096, ratio to
+//! OpenBLAS in one process): KC = 384 / MC = 120 was at or above OpenBLAS in
+//! every case of two runs; KC = 256 / MC = 126 and KC = 192 / MC = 144 each
+//! fell 3-20% below it somewhere. The fractions above reproduce that setting
+//! from the cache sizes.
 
 use std::sync::OnceLock;
 
@@ -124,8 +129,8 @@ pub(crate) struct Blocking {
 impl Blocking {
     /// Derives KC, MC, NC from the cache sizes as documented at the top.
     pub(crate) fn new(mr: usize, nr: usize, elem: usize, caches: Caches) -> Blocking {
-        let kc = (caches.l1d / 2 / (nr * elem)).clamp(64, 512) / 8 * 8;
-        let mc = ((caches.l2 / 2 / (kc * elem)).clamp(mr, 1024) / mr * mr).max(mr);
+        let kc = (caches.l1d * 3 / 4 / (nr * elem)).clamp(64, 768) / 8 * 8;
+        let mc = ((caches.l2 * 3 / 4 / (kc * elem)).clamp(mr, 1024) / mr * mr).max(mr);
         let nc = ((caches.l3 / 4 / (kc * elem)).clamp(nr, 4080) / nr * nr).max(nr);
         Blocking { mr, nr, kc, mc, nc }
     }
@@ -147,9 +152,9 @@ mod tests {
     #[test]
     fn reference_machine_blocking() {
         let d = Blocking::new(6, 8, 8, FALLBACK);
-        assert_eq!((d.kc, d.mc), (256, 126));
+        assert_eq!((d.kc, d.mc), (384, 126));
         assert_eq!(d.nc % 8, 0);
         let s = Blocking::new(6, 16, 4, FALLBACK);
-        assert_eq!((s.kc, s.mc), (256, 252));
+        assert_eq!((s.kc, s.mc), (384, 252));
     }
 }

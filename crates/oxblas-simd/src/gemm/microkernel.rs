@@ -159,6 +159,13 @@ mod x86 {
         // caller checked the CPU has them; pointer reads stay inside the
         // `kc * 6` / `kc * 8` packed panels the caller guarantees.
         unsafe {
+            if cs == 1 {
+                for r in 0..6 {
+                    let row = c.wrapping_offset(r as isize * rs) as *const i8;
+                    _mm_prefetch::<_MM_HINT_T0>(row);
+                    _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(63));
+                }
+            }
             let mut acc = [[_mm256_setzero_pd(); 2]; 6];
             let mut left = kc;
             while left >= 4 {
@@ -224,6 +231,13 @@ mod x86 {
     ) {
         // SAFETY (whole body): as in `kernel_f64`, with `kc * 6` / `kc * 16` panels.
         unsafe {
+            if cs == 1 {
+                for r in 0..6 {
+                    let row = c.wrapping_offset(r as isize * rs) as *const i8;
+                    _mm_prefetch::<_MM_HINT_T0>(row);
+                    _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(63));
+                }
+            }
             let mut acc = [[_mm256_setzero_ps(); 2]; 6];
             let mut left = kc;
             while left >= 4 {

@@ -82,6 +82,77 @@ pub(crate) fn pack_a<T: Scalar>(
     kb: usize,
     out: &mut [T],
 ) {
+    // A fixed panel height lets the compiler unroll the copy loops.
+    match mr {
+        4 => pack_fixed::<T, 4>(a, i0, p0, mb, kb, out),
+        6 => pack_fixed::<T, 6>(a, i0, p0, mb, kb, out),
+        8 => pack_fixed::<T, 8>(a, i0, p0, mb, kb, out),
+        16 => pack_fixed::<T, 16>(a, i0, p0, mb, kb, out),
+        _ => pack_generic(mr, a, i0, p0, mb, kb, out),
+    }
+}
+
+/// [`pack_a`] for a panel height known at compile time.
+#[inline(always)]
+fn pack_fixed<T: Scalar, const R: usize>(
+    a: MatRef<'_, T>,
+    i0: usize,
+    p0: usize,
+    mb: usize,
+    kb: usize,
+    out: &mut [T],
+) {
+    debug_assert!(i0 + mb <= a.rows() && p0 + kb <= a.cols());
+    let (rs, cs) = (a.row_stride(), a.col_stride());
+    let full = mb / R;
+    for (q, panel) in out.chunks_exact_mut(R * kb).take(full).enumerate() {
+        let base = a.ptr_at(i0 + q * R, p0);
+        if rs == 1 {
+            // Each k-step of the panel is R contiguous elements: a fixed-size copy.
+            for (p, dst) in panel.chunks_exact_mut(R).enumerate() {
+                // SAFETY: rows i0+q*R .. +R and column p0+p lie inside `a`, and
+                // with unit row stride they are contiguous from this address.
+                let src = unsafe { &*(base.wrapping_offset(p as isize * cs) as *const [T; R]) };
+                dst.copy_from_slice(src);
+            }
+        } else if cs == 1 {
+            // Rows contiguous along k: read R streams, write the panel in order.
+            let mut rows = [base; R];
+            for (r, row) in rows.iter_mut().enumerate() {
+                *row = base.wrapping_offset(r as isize * rs);
+            }
+            for (p, dst) in panel.chunks_exact_mut(R).enumerate() {
+                for (d, row) in dst.iter_mut().zip(rows.iter()) {
+                    // SAFETY: (i0+q*R+r, p0+p) is inside `a` and the column stride is 1.
+                    *d = unsafe { *row.add(p) };
+                }
+            }
+        } else {
+            for (p, dst) in panel.chunks_exact_mut(R).enumerate() {
+                let src = base.wrapping_offset(p as isize * cs);
+                for (r, d) in dst.iter_mut().enumerate() {
+                    // SAFETY: (i0+q*R+r, p0+p) is inside `a`.
+                    *d = unsafe { *src.wrapping_offset(r as isize * rs) };
+                }
+            }
+        }
+    }
+    if full * R < mb {
+        let rest = &mut out[full * R * kb..];
+        pack_generic(R, a, i0 + full * R, p0, mb - full * R, kb, rest);
+    }
+}
+
+/// [`pack_a`] for any panel height, with zero padding of a partial last panel.
+fn pack_generic<T: Scalar>(
+    mr: usize,
+    a: MatRef<'_, T>,
+    i0: usize,
+    p0: usize,
+    mb: usize,
+    kb: usize,
+    out: &mut [T],
+) {
     debug_assert!(i0 + mb <= a.rows() && p0 + kb <= a.cols());
     let (rs, cs) = (a.row_stride(), a.col_stride());
     for (q, panel) in out
@@ -94,23 +165,11 @@ pub(crate) fn pack_a<T: Scalar>(
         if rows < mr {
             panel.fill(T::ZERO);
         }
-        if cs == 1 && rs != 1 {
-            // Rows contiguous: read each row along k, scatter into the panel.
-            for r in 0..rows {
-                let src = base.wrapping_offset(r as isize * rs);
-                for p in 0..kb {
-                    // SAFETY: row i0+q*mr+r < rows and column p0+p < cols of `a`.
-                    panel[p * mr + r] = unsafe { *src.add(p) };
-                }
-            }
-        } else {
-            for p in 0..kb {
-                let src = base.wrapping_offset(p as isize * cs);
-                let dst = &mut panel[p * mr..p * mr + rows];
-                for (r, d) in dst.iter_mut().enumerate() {
-                    // SAFETY: (i0+q*mr+r, p0+p) is inside `a`.
-                    *d = unsafe { *src.wrapping_offset(r as isize * rs) };
-                }
+        for (p, dst) in panel.chunks_exact_mut(mr).enumerate() {
+            let src = base.wrapping_offset(p as isize * cs);
+            for (r, d) in dst.iter_mut().take(rows).enumerate() {
+                // SAFETY: (i0+q*mr+r, p0+p) is inside `a`.
+                *d = unsafe { *src.wrapping_offset(r as isize * rs) };
             }
         }
     }

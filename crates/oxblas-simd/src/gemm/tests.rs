@@ -249,7 +249,7 @@ fn layouts_f32() {
     layouts_and_sizes::<f32>();
 }
 
-/// Sizes around the block sizes KC = 256, MC = 126 (f64) / 252 (f32), and primes.
+/// Sizes around the block sizes KC = 384, MC = 126 (f64) / 252 (f32), and primes.
 fn block_boundaries<T: Scalar>() {
     let l = (Layout::RowMajor, Layout::Transposed, Layout::RowMajor);
     for isa in all_isas() {
@@ -260,8 +260,9 @@ fn block_boundaries<T: Scalar>() {
             (127, 127, 127),
             (257, 31, 257),
             (125, 20, 255),
-            (126, 17, 256),
-            (127, 33, 513),
+            (126, 17, 384),
+            (127, 33, 385),
+            (7, 9, 769),
             (253, 9, 20),
             (260, 40, 30),
             (5, 4081, 3),
