@@ -1,0 +1,239 @@
+//! Oracle checks: LAPACK-style scaled residual ratios and element-wise error
+//! bounds. Every check has ONE threshold, the same for `f32` and `f64`,
+//! because each ratio is already scaled by the element type's epsilon.
+//!
+//! Residuals are computed in `f64` from the exact `f64` images of the
+//! backend's `T` results, so they measure the backend's error only.
+
+use oxblas_core::{Complex, Eig, Eigh, Lu, Mat, MatRef, Scalar, Svd};
+
+use crate::naive::{abs_matmul, cfro, cmatmul, fro, matmul, orthogonality_defect, sub, to_f64};
+
+/// Threshold for LU, QR, Cholesky, solve and inverse residual ratios (LAPACK's 30).
+pub const FACTOR_TOL: f64 = 30.0;
+/// Threshold for SVD and eigen residual and orthogonality ratios.
+pub const SPECTRAL_TOL: f64 = 50.0;
+/// Element-wise BLAS error bound multiplier: `|c - c_ref| <= BLAS_TOL (k + 2) eps (|A||B|)_ij`.
+/// A correct summation of `k` products errs by at most `k eps / 2` times that scale.
+pub const BLAS_TOL: f64 = 2.0;
+
+/// Machine epsilon of `T`, as `f64`.
+pub fn eps<T: Scalar>() -> f64 {
+    T::EPSILON.to_f64()
+}
+
+/// `num / den`, with `0 / 0 = 0` (a zero residual on a zero matrix passes)
+/// and `x / 0 = inf` for `x > 0` (and NaN stays NaN, failing every check).
+pub fn ratio(num: f64, den: f64) -> f64 {
+    if num == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+/// Panics unless `value <= limit` (so NaN fails), naming the check.
+#[track_caller]
+pub fn assert_ratio(what: &str, value: f64, limit: f64) {
+    assert!(
+        value <= limit,
+        "{what}: ratio {value:e} exceeds {limit} (or is NaN)"
+    );
+}
+
+/// Element-wise check of a BLAS-like result: `|got - want| <= BLAS_TOL (k + 2)
+/// eps scale` for every element, where `scale` is the magnitude of the terms
+/// summed (e.g. `|alpha| |A||B| + |beta| |C|`) and `k` the number of terms.
+#[track_caller]
+pub fn assert_close_scaled<T: Scalar>(
+    what: &str,
+    got: MatRef<'_, T>,
+    want: &Mat<f64>,
+    scale: &Mat<f64>,
+    k: usize,
+) {
+    assert_eq!(got.shape(), want.shape(), "{what}: result shape");
+    let e = BLAS_TOL * (k as f64 + 2.0) * eps::<T>();
+    for i in 0..want.rows() {
+        for j in 0..want.cols() {
+            let (g, w) = (got[(i, j)].to_f64(), want[(i, j)]);
+            // The MIN_POSITIVE term allows for underflow in products of tiny entries.
+            let bound = e * (scale[(i, j)] + T::MIN_POSITIVE.to_f64());
+            assert!(
+                (g - w).abs() <= bound,
+                "{what}: element ({i}, {j}) is {g:e}, expected {w:e} +- {bound:e}"
+            );
+        }
+    }
+}
+
+/// Scalar version of [`assert_close_scaled`].
+#[track_caller]
+pub fn assert_close_scalar<T: Scalar>(what: &str, got: T, want: f64, scale: f64, k: usize) {
+    let e = BLAS_TOL * (k as f64 + 2.0) * eps::<T>();
+    let g = got.to_f64();
+    assert!(
+        (g - want).abs() <= e * scale,
+        "{what}: got {g:e}, expected {want:e} +- {:e}",
+        e * scale
+    );
+}
+
+/// `|A||B|` and `A B` together, for gemm-like checks: returns `(A B, |A||B|)`.
+pub fn product_and_scale(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> (Mat<f64>, Mat<f64>) {
+    (matmul(a, b), abs_matmul(a, b))
+}
+
+/// LU: `||P A - L U||_F / (n eps ||A||_F)`, after checking the pivots are valid.
+pub fn lu_ratio<T: Scalar>(a: &Mat<f64>, lu: &Lu<T>) -> f64 {
+    let n = a.rows();
+    assert_eq!(lu.factors.shape(), (n, n), "lu: factors shape");
+    assert_eq!(lu.pivots.len(), n, "lu: pivots length");
+    for (i, &p) in lu.pivots.iter().enumerate() {
+        assert!(p >= i && p < n, "lu: pivot {i} is {p}, outside {i}..{n}");
+    }
+    let (p, l, u) = (
+        to_f64(lu.p().as_ref()),
+        to_f64(lu.l().as_ref()),
+        to_f64(lu.u().as_ref()),
+    );
+    let pa = matmul(p.as_ref(), a.as_ref());
+    let r = sub(pa.as_ref(), matmul(l.as_ref(), u.as_ref()).as_ref());
+    ratio(fro(r.as_ref()), n as f64 * eps::<T>() * fro(a.as_ref()))
+}
+
+/// Partial pivoting: every multiplier in `L` has magnitude at most 1.
+pub fn lu_multipliers_bounded<T: Scalar>(lu: &Lu<T>) -> bool {
+    let f = &lu.factors;
+    (0..f.rows()).all(|i| (0..i).all(|j| f[(i, j)].abs() <= T::ONE))
+}
+
+/// `||Q^T Q - I||_F / (m eps)` for `Q` with orthonormal columns (`m` rows).
+pub fn orth_ratio<T: Scalar>(q: MatRef<'_, T>) -> f64 {
+    let q = to_f64(q);
+    ratio(
+        orthogonality_defect(q.as_ref()),
+        q.rows().max(1) as f64 * eps::<T>(),
+    )
+}
+
+/// `||A - B C||_F / (max(m, n) eps ||A||_F)`: a reconstruction residual.
+pub fn recon_ratio<T: Scalar>(a: &Mat<f64>, b: MatRef<'_, T>, c: MatRef<'_, T>) -> f64 {
+    let bc = matmul(to_f64(b).as_ref(), to_f64(c).as_ref());
+    let r = sub(a.as_ref(), bc.as_ref());
+    let n = a.rows().max(a.cols()).max(1);
+    ratio(fro(r.as_ref()), n as f64 * eps::<T>() * fro(a.as_ref()))
+}
+
+/// Solve: `||A X - B||_F / (n eps ||A||_F ||X||_F)` (LAPACK's `xGET02` in Frobenius).
+pub fn solve_ratio<T: Scalar>(a: &Mat<f64>, x: MatRef<'_, T>, b: &Mat<f64>) -> f64 {
+    let x = to_f64(x);
+    let r = sub(matmul(a.as_ref(), x.as_ref()).as_ref(), b.as_ref());
+    let n = a.cols().max(1) as f64;
+    ratio(
+        fro(r.as_ref()),
+        n * eps::<T>() * fro(a.as_ref()) * fro(x.as_ref()),
+    )
+}
+
+/// Inverse: `||A X - I||_F / (n eps ||A||_F ||X||_F)` (LAPACK's `xGET03`).
+pub fn inv_ratio<T: Scalar>(a: &Mat<f64>, x: MatRef<'_, T>) -> f64 {
+    solve_ratio(a, x, &Mat::identity(a.rows()))
+}
+
+/// SVD: reconstruction, orthogonality of `U` and `V`, and `s` sorted
+/// descending and non-negative. Returns the largest of the ratios.
+pub fn svd_ratio<T: Scalar>(a: &Mat<f64>, svd: &Svd<T>) -> f64 {
+    let (m, n) = a.shape();
+    let k = svd.s.len();
+    assert_eq!(k, m.min(n), "svd: number of singular values");
+    for w in svd.s.windows(2) {
+        assert!(
+            w[0] >= w[1],
+            "svd: singular values not descending: {:?}",
+            svd.s
+        );
+    }
+    assert!(
+        svd.s.iter().all(|&s| s >= T::ZERO),
+        "svd: negative singular value: {:?}",
+        svd.s
+    );
+    assert_eq!(svd.u.rows(), m, "svd: u rows");
+    assert_eq!(svd.vt.cols(), n, "svd: vt cols");
+    // U[:, :k] diag(s) Vt[:k, :]
+    let u = to_f64(svd.u.as_ref());
+    let vt = to_f64(svd.vt.as_ref());
+    let us = Mat::from_fn(m, k, |i, j| u[(i, j)] * svd.s[j].to_f64());
+    let vtk = Mat::from_fn(k, n, |i, j| vt[(i, j)]);
+    let r = sub(a.as_ref(), matmul(us.as_ref(), vtk.as_ref()).as_ref());
+    let recon = ratio(
+        fro(r.as_ref()),
+        m.max(n).max(1) as f64 * eps::<T>() * fro(a.as_ref()),
+    );
+    recon
+        .max(orth_ratio(svd.u.as_ref()))
+        .max(orth_ratio(svd.vt.t()))
+}
+
+/// Symmetric eigen: `||A V - V diag(w)||_F / (n eps ||A||_F)`, orthogonality of
+/// `V`, and `w` ascending. Returns the larger ratio.
+pub fn eigh_ratio<T: Scalar>(a: &Mat<f64>, e: &Eigh<T>) -> f64 {
+    let n = a.rows();
+    assert_eq!(e.values.len(), n, "eigh: number of eigenvalues");
+    assert_eq!(e.vectors.shape(), (n, n), "eigh: vectors shape");
+    for w in e.values.windows(2) {
+        assert!(
+            w[0] <= w[1],
+            "eigh: eigenvalues not ascending: {:?}",
+            e.values
+        );
+    }
+    let v = to_f64(e.vectors.as_ref());
+    let av = matmul(a.as_ref(), v.as_ref());
+    let vl = Mat::from_fn(n, n, |i, j| v[(i, j)] * e.values[j].to_f64());
+    let r = sub(av.as_ref(), vl.as_ref());
+    let res = ratio(
+        fro(r.as_ref()),
+        n.max(1) as f64 * eps::<T>() * fro(a.as_ref()),
+    );
+    res.max(orth_ratio(e.vectors.as_ref()))
+}
+
+/// General eigen: `||A V - V diag(L)||_F / (n eps ||A||_F)` in complex
+/// arithmetic; also checks each eigenvector has unit 2-norm (to the same
+/// ratio) and that conjugate pairs are adjacent, positive imaginary part
+/// first. Returns the larger ratio.
+pub fn eig_ratio<T: Scalar>(a: &Mat<f64>, e: &Eig<T>) -> f64 {
+    let n = a.rows();
+    assert_eq!(e.values.len(), n, "eig: number of eigenvalues");
+    assert_eq!(e.vectors.shape(), (n, n), "eig: vectors shape");
+    let c = |z: Complex<T>| Complex::new(z.re.to_f64(), z.im.to_f64());
+    let mut i = 0;
+    while i < n {
+        let z = c(e.values[i]);
+        if z.im != 0.0 {
+            assert!(
+                z.im > 0.0 && i + 1 < n && c(e.values[i + 1]) == z.conj(),
+                "eig: eigenvalue {i} = {z} is not followed by its conjugate: {:?}",
+                e.values
+            );
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    let ac = a.map(|&x| Complex::new(x, 0.0));
+    let v = e.vectors.map(|&z| c(z));
+    let av = cmatmul(&ac, &v);
+    let vl = Mat::from_fn(n, n, |i, j| v[(i, j)] * c(e.values[j]));
+    let r = Mat::from_fn(n, n, |i, j| av[(i, j)] - vl[(i, j)]);
+    let scale = n.max(1) as f64 * eps::<T>();
+    let res = ratio(cfro(&r), scale * fro(a.as_ref()));
+    let mut unit = 0.0f64;
+    for j in 0..n {
+        let norm: f64 = (0..n).map(|i| v[(i, j)].norm_sqr()).sum::<f64>().sqrt();
+        unit = unit.max(ratio((norm - 1.0).abs(), scale));
+    }
+    res.max(unit)
+}
