@@ -43,7 +43,14 @@ pub fn pairwise_distances<T: Scalar>(
         Distance::SquaredEuclidean | Distance::Euclidean => {
             let (nx, ny) = (sq_norms(x), sq_norms(y));
             // out = -2 X Y^T, then add the squared norms.
-            gemm::gemm(-T::from_f64(2.0), x, y.t(), T::ZERO, out.rb_mut(), Par::Seq)?;
+            gemm::gemm(
+                -T::from_f64(2.0),
+                x,
+                y.t(),
+                T::ZERO,
+                out.rb_mut(),
+                crate::current_par(),
+            )?;
             for i in 0..m {
                 for j in 0..n {
                     let v = out[(i, j)] + nx[i] + ny[j];
@@ -67,7 +74,14 @@ pub fn pairwise_distances<T: Scalar>(
                     });
                 }
             }
-            gemm::gemm(T::ONE, x, y.t(), T::ZERO, out.rb_mut(), Par::Seq)?;
+            gemm::gemm(
+                T::ONE,
+                x,
+                y.t(),
+                T::ZERO,
+                out.rb_mut(),
+                crate::current_par(),
+            )?;
             for i in 0..m {
                 for j in 0..n {
                     out[(i, j)] = T::ONE - out[(i, j)] / (nx[i].sqrt() * ny[j].sqrt());
@@ -99,24 +113,69 @@ pub fn syrk<T: Scalar>(
 ) -> Result<()> {
     validate::syrk(Op::Syrk, a.shape(), c.shape())?;
     let (n, k) = a.shape();
-    for i in 0..n {
-        let (lo, hi) = match uplo {
-            Uplo::Lower => (0, i + 1),
-            Uplo::Upper => (i, n),
+    let par = crate::current_par();
+    // Block rows of C: the part of each block row strictly inside the
+    // triangle is one gemm; the diagonal block goes through a full temporary
+    // product of which only the triangle is written back.
+    let mut tmp = Mat::<T>::zeros(SYRK_NB.min(n), SYRK_NB.min(n));
+    let mut i0 = 0;
+    while i0 < n {
+        let ib = SYRK_NB.min(n - i0);
+        let (ai, _) = a.split_at_row(i0 + ib);
+        let (_, ai) = ai.split_at_row(i0);
+        let (strip_cols, strip_a) = match uplo {
+            Uplo::Lower => (0..i0, a.split_at_row(i0).0),
+            Uplo::Upper => (i0 + ib..n, a.split_at_row(i0 + ib).1),
         };
-        for j in lo..hi {
-            let mut acc = T::ZERO;
-            if alpha != T::ZERO {
-                for p in 0..k {
-                    acc += a[(i, p)] * a[(j, p)];
-                }
-            }
-            let v = combine(alpha, acc, beta, || c[(i, j)]);
-            c[(i, j)] = v;
+        if !strip_cols.is_empty() {
+            let strip = c
+                .rb_mut()
+                .submatrix(i0, strip_cols.start, ib, strip_cols.len())
+                .expect("block inside C");
+            gemm::gemm_with(gemm::isa(), alpha, ai, strip_a.t(), beta, strip, par);
         }
+        let mut t = tmp
+            .as_mut()
+            .submatrix(0, 0, ib, ib)
+            .expect("block inside tmp");
+        gemm::gemm_with(
+            gemm::isa(),
+            T::ONE,
+            ai,
+            ai.t(),
+            T::ZERO,
+            t.rb_mut(),
+            Par::Seq,
+        );
+        for r in 0..ib {
+            let cols = match uplo {
+                Uplo::Lower => 0..r + 1,
+                Uplo::Upper => r..ib,
+            };
+            for q in cols {
+                let v = if alpha == T::ZERO {
+                    // A is not read when alpha == 0 (its NaN must not leak in).
+                    combine(T::ZERO, T::ZERO, beta, || c[(i0 + r, i0 + q)])
+                } else {
+                    combine(alpha, t[(r, q)], beta, || c[(i0 + r, i0 + q)])
+                };
+                c[(i0 + r, i0 + q)] = v;
+            }
+        }
+        i0 += ib;
     }
+    let _ = k;
     Ok(())
 }
+
+/// Rows of C per syrk block: the diagonal blocks are computed in full and
+/// half thrown away, so they should be small against `n`, but large enough
+/// that the strip gemm runs at full speed (a multiple of the 6-row kernel).
+const SYRK_NB: usize = 96;
+
+/// Order of the diagonal blocks trsm solves by substitution; everything
+/// else is gemm.
+const TRSM_BASE: usize = 16;
 
 /// Solves $A X = \alpha B$ (`Side::Left`) or $X A = \alpha B$ (`Side::Right`)
 /// in place in `b`, for triangular `A` read from its `uplo` triangle (the
@@ -150,45 +209,131 @@ pub fn trsm<T: Scalar>(
     Ok(())
 }
 
-/// Left-side solve on validated shapes.
+/// Left-side solve on validated shapes: scale by alpha, then recursive
+/// blocking (halve A, solve one half, gemm-update the other, solve it).
 fn trsm_left<T: Scalar>(uplo: Uplo, diag: Diag, alpha: T, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let (m, n) = b.shape();
+    if m == 0 || n == 0 {
+        return;
+    }
     if alpha != T::ONE {
         for i in 0..m {
             for j in 0..n {
                 // alpha == 0 sets B to zero without reading it, as BLAS does.
-                b[(i, j)] = if alpha == T::ZERO {
-                    T::ZERO
-                } else {
-                    alpha * b[(i, j)]
-                };
-            }
-        }
-    }
-    for j in 0..n {
-        match uplo {
-            Uplo::Lower => {
-                for i in 0..m {
-                    let mut s = b[(i, j)];
-                    for p in 0..i {
-                        s -= a[(i, p)] * b[(p, j)];
-                    }
-                    if diag == Diag::NonUnit {
-                        s /= a[(i, i)];
-                    }
-                    b[(i, j)] = s;
+                let p = b.ptr_at_mut(i, j);
+                // SAFETY: (i, j) is inside `b`, borrowed exclusively.
+                unsafe {
+                    *p = if alpha == T::ZERO {
+                        T::ZERO
+                    } else {
+                        alpha * *p
+                    };
                 }
             }
-            Uplo::Upper => {
-                for i in (0..m).rev() {
-                    let mut s = b[(i, j)];
-                    for p in i + 1..m {
-                        s -= a[(i, p)] * b[(p, j)];
+        }
+        if alpha == T::ZERO {
+            return;
+        }
+    }
+    trsm_rec(uplo, diag, a, b, crate::current_par());
+}
+
+/// Solves `A X = B` in place for the `m x m` triangle of `a` (`m = b.rows()`).
+fn trsm_rec<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
+    let m = b.rows();
+    if m <= TRSM_BASE {
+        return trsm_base(uplo, diag, a, b);
+    }
+    // Split at a multiple of the base size so that the leaves are full.
+    let h = (m / 2).div_ceil(TRSM_BASE) * TRSM_BASE;
+    let (b0, b1) = b.split_at_row(h);
+    let (a_top, a_bot) = a.split_at_row(h);
+    let (a00, a01) = a_top.split_at_col(h);
+    let (a10, a11) = a_bot.split_at_col(h);
+    let isa = gemm::isa();
+    match uplo {
+        Uplo::Lower => {
+            // [A00 0; A10 A11] [X0; X1] = [B0; B1]
+            let mut b0 = b0;
+            let mut b1 = b1;
+            trsm_rec(uplo, diag, a00, b0.rb_mut(), par);
+            gemm::gemm_with(isa, -T::ONE, a10, b0.rb(), T::ONE, b1.rb_mut(), par);
+            trsm_rec(uplo, diag, a11, b1, par);
+        }
+        Uplo::Upper => {
+            // [A00 A01; 0 A11] [X0; X1] = [B0; B1]
+            let mut b0 = b0;
+            let mut b1 = b1;
+            trsm_rec(uplo, diag, a11, b1.rb_mut(), par);
+            gemm::gemm_with(isa, -T::ONE, a01, b1.rb(), T::ONE, b0.rb_mut(), par);
+            trsm_rec(uplo, diag, a00, b0, par);
+        }
+    }
+}
+
+/// Substitution for a small triangle, in the loop order that walks `b`
+/// along its contiguous dimension.
+fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    let (m, n) = b.shape();
+    let order: Vec<usize> = match uplo {
+        Uplo::Lower => (0..m).collect(),
+        Uplo::Upper => (0..m).rev().collect(),
+    };
+    let before = |i: usize, p: usize| match uplo {
+        Uplo::Lower => p < i,
+        Uplo::Upper => p > i,
+    };
+    // SAFETY (both loops): every (i, p) and (p, j) used is inside the m x m
+    // triangle of `a` / the m x n `b` (i, p < m, j < n); `b` is borrowed
+    // exclusively and `a` is only read.
+    if b.row_stride().unsigned_abs() <= b.col_stride().unsigned_abs() {
+        // Columns of B contiguous (or neither): one column at a time.
+        for j in 0..n {
+            for &i in &order {
+                let mut s = unsafe { *b.ptr_at_mut(i, j) };
+                for &p in &order {
+                    if before(i, p) {
+                        s -= unsafe { *a.get_unchecked(i, p) * *b.ptr_at_mut(p, j) };
                     }
-                    if diag == Diag::NonUnit {
-                        s /= a[(i, i)];
+                }
+                if diag == Diag::NonUnit {
+                    s /= unsafe { *a.get_unchecked(i, i) };
+                }
+                unsafe { *b.ptr_at_mut(i, j) = s };
+            }
+        }
+    } else {
+        // Rows of B contiguous: row operations over all n columns.
+        let unit = b.col_stride() == 1;
+        for &i in &order {
+            for &p in &order {
+                if !before(i, p) {
+                    continue;
+                }
+                let l = unsafe { *a.get_unchecked(i, p) };
+                if unit {
+                    // SAFETY: rows i != p of `b` are disjoint runs of n
+                    // contiguous elements (unit column stride, and a MatMut
+                    // never aliases two of its elements).
+                    let (bi, bp) = unsafe {
+                        (
+                            core::slice::from_raw_parts_mut(b.ptr_at_mut(i, 0), n),
+                            core::slice::from_raw_parts(b.ptr_at_mut(p, 0) as *const T, n),
+                        )
+                    };
+                    for (x, &y) in bi.iter_mut().zip(bp) {
+                        *x -= l * y;
                     }
-                    b[(i, j)] = s;
+                } else {
+                    for j in 0..n {
+                        unsafe { *b.ptr_at_mut(i, j) -= l * *b.ptr_at_mut(p, j) };
+                    }
+                }
+            }
+            if diag == Diag::NonUnit {
+                let d = unsafe { *a.get_unchecked(i, i) };
+                for j in 0..n {
+                    unsafe { *b.ptr_at_mut(i, j) /= d };
                 }
             }
         }
@@ -232,7 +377,12 @@ pub fn symm<T: Scalar>(
     }
 }
 
-/// $C_i \leftarrow \alpha A_i B_i + \beta C_i$ for every `i`.
+/// Batches with less total work (`sum m k n`) than this run on one thread.
+const BATCH_PAR_MIN_WORK: usize = 1 << 22;
+
+/// $C_i \leftarrow \alpha A_i B_i + \beta C_i$ for every `i`: each product
+/// takes gemm's small unpacked path when it is tiny; large batches are
+/// spread over rayon workers.
 ///
 /// # Errors
 /// [`Error::DimensionMismatch`] if the three slices differ in length or any
@@ -255,8 +405,27 @@ pub fn gemm_batched<T: Scalar>(
     for ((a, b), c) in a.iter().zip(b).zip(c.iter()) {
         validate::gemm(Op::GemmBatched, a.shape(), b.shape(), c.shape())?;
     }
+    let isa = gemm::isa();
+    let work: usize = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| a.rows() * a.cols() * b.cols())
+        .sum();
+    let par = crate::current_par();
+    if par.threads() > 1 && a.len() >= 2 && work >= BATCH_PAR_MIN_WORK {
+        use rayon::prelude::*;
+        let per = a.len().div_ceil(par.threads());
+        c.par_chunks_mut(per)
+            .zip(a.par_chunks(per).zip(b.par_chunks(per)))
+            .for_each(|(c, (a, b))| {
+                for ((a, b), c) in a.iter().zip(b).zip(c.iter_mut()) {
+                    gemm::gemm_with(isa, alpha, *a, *b, beta, c.rb_mut(), Par::Seq);
+                }
+            });
+        return Ok(());
+    }
     for ((a, b), c) in a.iter().zip(b).zip(c.iter_mut()) {
-        gemm::gemm(alpha, *a, *b, beta, c.rb_mut(), Par::Seq)?;
+        gemm::gemm_with(isa, alpha, *a, *b, beta, c.rb_mut(), Par::Seq);
     }
     Ok(())
 }
