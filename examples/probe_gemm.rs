@@ -1,0 +1,349 @@
+//! Times the simd backend's gemm against OpenBLAS's CBLAS in one process, on
+//! the same inputs, alternating the two and taking medians.
+//!
+//! `cargo run --release --example probe_gemm --features openblas [-- quick] [cpu] [big|small|threads]`
+//!
+//! (`quick`: 3 rounds instead of 7; `cpu`: time single-threaded cases by the
+//! thread's CPU time instead of the wall clock, which a busy machine disturbs
+//! less; `big`/`small`/`threads`: only those cases.)
+//!
+//! Prints, per case, GFLOP/s of each, the ratio `simd / openblas` (above 1:
+//! simd is faster) and the simd fraction of the single-core FMA peak
+//! (47 GFLOP/s f64, 93 f32 on the reference machine). Results are checked to
+//! agree before they are timed.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use oxblas_core::{MatMut, MatRef, Par};
+use oxblas_simd::{gemm, level3};
+
+const ROW_MAJOR: i32 = 101;
+const NO_TRANS: i32 = 111;
+
+#[link(name = "openblas")]
+extern "C" {
+    fn openblas_set_num_threads(n: i32);
+    #[allow(clippy::too_many_arguments)]
+    fn cblas_dgemm(
+        order: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
+        b: *const f64,
+        ldb: i32,
+        beta: f64,
+        c: *mut f64,
+        ldc: i32,
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn cblas_sgemm(
+        order: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f32,
+        a: *const f32,
+        lda: i32,
+        b: *const f32,
+        ldb: i32,
+        beta: f32,
+        c: *mut f32,
+        ldc: i32,
+    );
+}
+
+/// The two element types, with their CBLAS gemm.
+trait Elem: oxblas_core::Scalar {
+    const PEAK: f64;
+    fn cblas(m: usize, n: usize, k: usize, a: &[Self], b: &[Self], c: &mut [Self]);
+}
+
+impl Elem for f64 {
+    const PEAK: f64 = 47.0;
+    fn cblas(m: usize, n: usize, k: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+        let (m, n, k) = (m as i32, n as i32, k as i32);
+        // SAFETY: row-major m x k, k x n, m x n buffers of exactly those sizes.
+        unsafe {
+            cblas_dgemm(
+                ROW_MAJOR,
+                NO_TRANS,
+                NO_TRANS,
+                m,
+                n,
+                k,
+                1.0,
+                a.as_ptr(),
+                k,
+                b.as_ptr(),
+                n,
+                0.0,
+                c.as_mut_ptr(),
+                n,
+            )
+        }
+    }
+}
+
+impl Elem for f32 {
+    const PEAK: f64 = 93.0;
+    fn cblas(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+        let (m, n, k) = (m as i32, n as i32, k as i32);
+        // SAFETY: as for f64.
+        unsafe {
+            cblas_sgemm(
+                ROW_MAJOR,
+                NO_TRANS,
+                NO_TRANS,
+                m,
+                n,
+                k,
+                1.0,
+                a.as_ptr(),
+                k,
+                b.as_ptr(),
+                n,
+                0.0,
+                c.as_mut_ptr(),
+                n,
+            )
+        }
+    }
+}
+
+fn fill<T: Elem>(len: usize, seed: u64) -> Vec<T> {
+    let mut s = seed;
+    (0..len)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            T::from_f64(((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5)
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
+}
+
+/// CPU time of the calling thread in seconds (Linux `CLOCK_THREAD_CPUTIME_ID`):
+/// unlike wall time, it does not count the time the thread waits for a core
+/// while other processes run, so single-thread ratios stay stable on a busy
+/// machine.
+fn thread_cpu_seconds() -> f64 {
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
+    unsafe { clock_gettime(3, &mut t) };
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
+/// Whether single-threaded cases are timed by thread CPU time (`cpu` argument).
+static CPU_CLOCK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Seconds per call of `f`, timed in samples of `reps` calls.
+fn sample(reps: usize, f: &mut dyn FnMut()) -> f64 {
+    if CPU_CLOCK.load(std::sync::atomic::Ordering::Relaxed) {
+        let t = thread_cpu_seconds();
+        for _ in 0..reps {
+            f();
+        }
+        return (thread_cpu_seconds() - t) / reps as f64;
+    }
+    let t = Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    t.elapsed().as_secs_f64() / reps as f64
+}
+
+/// Alternates the two closures `rounds` times; returns median seconds per call.
+fn race(rounds: usize, reps: usize, x: &mut dyn FnMut(), y: &mut dyn FnMut()) -> (f64, f64) {
+    x();
+    y();
+    let (mut tx, mut ty) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        tx.push(sample(reps, x));
+        ty.push(sample(reps, y));
+    }
+    (median(tx), median(ty))
+}
+
+fn reps_for(flops: f64) -> usize {
+    // About 20 ms per sample at ~30 GFLOP/s.
+    ((0.02 * 30e9 / flops) as usize).clamp(1, 200_000)
+}
+
+fn check_close<T: Elem>(x: &[T], y: &[T], k: usize, what: &str) {
+    let scale = x
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.to_f64().abs()))
+        .max(1.0);
+    for (i, (a, b)) in x.iter().zip(y).enumerate() {
+        let err = (a.to_f64() - b.to_f64()).abs();
+        assert!(
+            err <= 8.0 * k as f64 * T::EPSILON.to_f64() * scale * k as f64,
+            "{what}: results differ at {i}: {a} vs {b}"
+        );
+    }
+}
+
+fn case<T: Elem>(m: usize, n: usize, k: usize, par: Par, rounds: usize) {
+    let a = fill::<T>(m * k, 1);
+    let b = fill::<T>(k * n, 2);
+    let mut c1 = vec![T::ZERO; m * n];
+    let mut c2 = vec![T::ZERO; m * n];
+    let av = MatRef::from_slice(&a, m, k).unwrap();
+    let bv = MatRef::from_slice(&b, k, n).unwrap();
+    let mut cv = MatMut::from_slice(&mut c1, m, n).unwrap();
+    gemm::gemm(T::ONE, av, bv, T::ZERO, cv.rb_mut(), par).unwrap();
+    T::cblas(m, n, k, &a, &b, &mut c2);
+    check_close(cv.rb().to_owned().as_slice(), &c2, k, "gemm");
+    let flops = 2.0 * (m * n * k) as f64;
+    let reps = reps_for(flops);
+    let (ts, to) = race(
+        rounds,
+        reps,
+        &mut || {
+            gemm::gemm(
+                T::ONE,
+                black_box(av),
+                black_box(bv),
+                T::ZERO,
+                cv.rb_mut(),
+                par,
+            )
+            .unwrap();
+        },
+        &mut || T::cblas(m, n, k, black_box(&a), black_box(&b), &mut c2),
+    );
+    let (gs, go) = (flops / ts / 1e9, flops / to / 1e9);
+    println!(
+        "{}gemm {m}x{n}x{k} {:<8} simd {:>7.2} GF/s ({:>9.0} ns)  openblas {:>7.2} GF/s ({:>9.0} ns)  ratio {:>5.2}x  peak {:>3.0}%",
+        if T::DTYPE == oxblas_core::DType::F64 { 'd' } else { 's' },
+        format!("{par:?}"),
+        gs,
+        ts * 1e9,
+        go,
+        to * 1e9,
+        to / ts,
+        100.0 * gs / (T::PEAK * par.threads() as f64),
+    );
+}
+
+fn batched<T: Elem>(count: usize, s: usize, rounds: usize) {
+    let a = fill::<T>(count * s * s, 3);
+    let b = fill::<T>(count * s * s, 4);
+    let mut c1 = vec![T::ZERO; count * s * s];
+    let mut c2 = vec![T::ZERO; count * s * s];
+    let flops = 2.0 * (count * s * s * s) as f64;
+    let av: Vec<MatRef<'_, T>> = a
+        .chunks(s * s)
+        .map(|x| MatRef::from_slice(x, s, s).unwrap())
+        .collect();
+    let bv: Vec<MatRef<'_, T>> = b
+        .chunks(s * s)
+        .map(|x| MatRef::from_slice(x, s, s).unwrap())
+        .collect();
+    let mut cv: Vec<MatMut<'_, T>> = c1
+        .chunks_mut(s * s)
+        .map(|x| MatMut::from_slice(x, s, s).unwrap())
+        .collect();
+    let run_ob = |c2: &mut [T]| {
+        for ((x, y), z) in a
+            .chunks(s * s)
+            .zip(b.chunks(s * s))
+            .zip(c2.chunks_mut(s * s))
+        {
+            T::cblas(s, s, s, black_box(x), black_box(y), z);
+        }
+    };
+    level3::gemm_batched(T::ONE, &av, &bv, T::ZERO, &mut cv).unwrap();
+    run_ob(&mut c2);
+    let got: Vec<T> = cv
+        .iter()
+        .flat_map(|c| c.rb().to_owned().into_vec())
+        .collect();
+    check_close(&got, &c2, s, "batched");
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            level3::gemm_batched(T::ONE, black_box(&av), black_box(&bv), T::ZERO, &mut cv).unwrap()
+        },
+        &mut || run_ob(&mut c2),
+    );
+    println!(
+        "{}gemm batched {count} x {s}x{s}x{s}  simd {:>7.2} GF/s  openblas {:>7.2} GF/s  ratio {:>5.2}x",
+        if T::DTYPE == oxblas_core::DType::F64 { 'd' } else { 's' },
+        flops / ts / 1e9,
+        flops / to / 1e9,
+        to / ts
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let only = |what: &str| {
+        let sel: Vec<&String> = args
+            .iter()
+            .filter(|a| *a != "quick" && *a != "cpu")
+            .collect();
+        sel.is_empty() || sel.iter().any(|a| *a == what)
+    };
+    let rounds = if quick { 3 } else { 7 };
+    let cpu = args.iter().any(|a| a == "cpu");
+    CPU_CLOCK.store(cpu, std::sync::atomic::Ordering::Relaxed);
+    println!("oxblas-simd gemm: {}", gemm::arch_name());
+    // SAFETY: plain setter of OpenBLAS's thread count.
+    unsafe { openblas_set_num_threads(1) };
+    if only("small") {
+        for s in [4, 8, 16, 32] {
+            case::<f64>(s, s, s, Par::Seq, rounds);
+            case::<f32>(s, s, s, Par::Seq, rounds);
+        }
+        batched::<f64>(10_000, 8, rounds);
+        batched::<f32>(10_000, 8, rounds);
+    }
+    if only("big") {
+        for s in [256, 512, 1024] {
+            case::<f64>(s, s, s, Par::Seq, rounds);
+            case::<f32>(s, s, s, Par::Seq, rounds);
+        }
+        case::<f64>(4096, 64, 4096, Par::Seq, rounds);
+        case::<f32>(4096, 64, 4096, Par::Seq, rounds);
+    }
+    if only("threads") {
+        // Threads are timed by the wall clock.
+        CPU_CLOCK.store(false, std::sync::atomic::Ordering::Relaxed);
+        // Own scaling: 2 threads against 1 (OpenBLAS also on 2 threads).
+        // SAFETY: as above.
+        unsafe { openblas_set_num_threads(2) };
+        case::<f64>(1024, 1024, 1024, Par::Rayon(2), rounds);
+        case::<f32>(1024, 1024, 1024, Par::Rayon(2), rounds);
+        case::<f64>(256, 256, 256, Par::Rayon(2), rounds);
+        // SAFETY: as above.
+        unsafe { openblas_set_num_threads(1) };
+        case::<f64>(1024, 1024, 1024, Par::Seq, rounds);
+        case::<f32>(1024, 1024, 1024, Par::Seq, rounds);
+    }
+}
