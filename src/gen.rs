@@ -2,7 +2,7 @@
 //! singular values or eigenvalues, SPD, indefinite, singular), built in `f64`
 //! from a seed; round to `T` with [`crate::naive::from_f64`].
 
-use oxblas_core::{Complex, Mat};
+use oxblas_core::{Complex, Diag, Mat, Uplo};
 
 use crate::naive::{householder_qr, matmul};
 use crate::Rng;
@@ -131,5 +131,37 @@ pub fn zero_column(rng: &mut Rng, n: usize, j: usize) -> Mat<f64> {
 pub fn diag_dominant(rng: &mut Rng, n: usize) -> Mat<f64> {
     Mat::from_fn(n, n, |i, j| {
         rng.uniform() + if i == j { n as f64 } else { 0.0 }
+    })
+}
+
+/// A well-conditioned `n x n` triangular operand for `uplo` / `diag`: the
+/// entries an operation may read are random with a dominant diagonal (of
+/// random sign); every entry it must not read (the other triangle, and the
+/// diagonal when `diag` is `Unit`) is NaN, so reading one shows in the result.
+pub fn triangular(rng: &mut Rng, n: usize, uplo: Uplo, diag: Diag) -> Mat<f64> {
+    Mat::from_fn(n, n, |i, j| {
+        let read = if i == j {
+            diag == Diag::NonUnit
+        } else {
+            (uplo == Uplo::Lower) == (i > j)
+        };
+        if !read {
+            f64::NAN
+        } else if i == j {
+            (2.0 + rng.unit()) * if rng.unit() < 0.5 { -1.0 } else { 1.0 }
+        } else {
+            rng.uniform()
+        }
+    })
+}
+
+/// A copy of `a` whose entries outside the `uplo` triangle (diagonal kept) are NaN.
+pub fn keep_triangle(a: &Mat<f64>, uplo: Uplo) -> Mat<f64> {
+    Mat::from_fn(a.rows(), a.cols(), |i, j| {
+        if i == j || (uplo == Uplo::Lower) == (i > j) {
+            a[(i, j)]
+        } else {
+            f64::NAN
+        }
     })
 }
