@@ -5,6 +5,8 @@ pub mod eigh;
 pub mod lu;
 pub mod qr;
 pub mod svd;
+/// Blocking constants and kernels shared by LU, Cholesky and QR.
+pub(crate) mod util;
 
 mod spectral_util;
 #[cfg(test)]

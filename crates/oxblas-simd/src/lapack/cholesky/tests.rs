@@ -1,0 +1,180 @@
+//! Cholesky tests, blocking constants forced small (`cfg(test)`).
+
+use oxblas_core::{Error, Mat, MatRef, Scalar};
+
+use super::*;
+use crate::lapack::util::testing::{matmul, random, rel_residual, spd, with_condition, TOL};
+
+fn check<T: Scalar>(a: MatRef<'_, T>) -> oxblas_core::Cholesky<T> {
+    let n = a.rows();
+    let c = factor(a).unwrap();
+    assert_eq!(c.l.shape(), (n, n));
+    for i in 0..n {
+        assert!(c.l[(i, i)] > T::ZERO);
+        for j in i + 1..n {
+            assert_eq!(c.l[(i, j)], T::ZERO, "upper triangle must be zero");
+        }
+    }
+    let llt = matmul(c.l.as_ref(), c.l.t());
+    // The full symmetric matrix from the lower triangle.
+    let full = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { a[(j, i)] });
+    let r = rel_residual(full.as_ref(), llt.as_ref(), n);
+    assert!(r <= TOL, "n = {n}: ||A - LL^T|| ratio {r}");
+    c
+}
+
+fn spd_family<T: Scalar>() {
+    for &n in &[0usize, 1, 2, 3, 4, 17, 64] {
+        let a = spd::<T>(n, n as u64);
+        let c = check(a.as_ref());
+        let b = random::<T>(n, 2, 5);
+        let x = solve(&c, b.as_ref()).unwrap();
+        let ax = matmul(a.as_ref(), x.as_ref());
+        let r = rel_residual(b.as_ref(), ax.as_ref(), n) / (1.0 + cond_bound(n));
+        assert!(r <= TOL, "n = {n}: solve ratio {r}");
+    }
+}
+
+/// `B B^T + n I` with entries of B in [-1, 1) has condition below about 5.
+fn cond_bound(_n: usize) -> f64 {
+    5.0
+}
+
+#[test]
+fn spd_matrices_factor_and_solve() {
+    spd_family::<f64>();
+    spd_family::<f32>();
+}
+
+#[test]
+fn sizes_around_256() {
+    for &n in &[255usize, 256, 257] {
+        check(spd::<f64>(n, 1).as_ref());
+        check(spd::<f32>(n, 2).as_ref());
+    }
+}
+
+#[test]
+fn ill_conditioned_spd() {
+    // Q diag(s) Q^T with s from 1 to 1e-8 (f64) / 1e-4 (f32).
+    fn make<T: Scalar>(n: usize, cond: f64) -> Mat<T> {
+        let q = crate::lapack::util::testing::orthogonal(n, 3);
+        Mat::from_fn(n, n, |i, j| {
+            T::from_f64(
+                (0..n)
+                    .map(|k| q[k][i] * cond.powf(-(k as f64) / (n - 1) as f64) * q[k][j])
+                    .sum(),
+            )
+        })
+    }
+    check(make::<f64>(40, 1e8).as_ref());
+    check(make::<f32>(40, 1e4).as_ref());
+}
+
+#[test]
+fn reads_only_the_lower_triangle() {
+    let a = spd::<f64>(17, 4);
+    let mut b = a.clone();
+    for i in 0..17 {
+        for j in i + 1..17 {
+            b[(i, j)] = f64::NAN;
+        }
+    }
+    assert_eq!(factor(b.as_ref()).unwrap(), factor(a.as_ref()).unwrap());
+}
+
+#[test]
+fn not_positive_definite_reports_the_failing_pivot() {
+    for &(n, k) in &[(1usize, 0usize), (5, 0), (5, 4), (17, 11), (64, 40)] {
+        let mut a = spd::<f64>(n, 7);
+        a[(k, k)] = -1e3 * n as f64;
+        assert_eq!(
+            factor(a.as_ref()),
+            Err(Error::NotPositiveDefinite { index: k })
+        );
+        let mut a = spd::<f32>(n, 7);
+        a[(k, k)] = -1e3 * n as f32;
+        assert_eq!(
+            factor(a.as_ref()),
+            Err(Error::NotPositiveDefinite { index: k })
+        );
+    }
+    // Symmetric, indefinite: [[1, 2], [2, 1]] fails at the second pivot.
+    let a = Mat::from_rows(&[[1.0, 2.0], [2.0, 1.0]]).unwrap();
+    assert_eq!(
+        factor(a.as_ref()),
+        Err(Error::NotPositiveDefinite { index: 1 })
+    );
+    // Exactly singular positive semidefinite: a zero pivot.
+    let z = Mat::from_rows(&[[1.0f32, 1.0], [1.0, 1.0]]).unwrap();
+    assert_eq!(
+        factor(z.as_ref()),
+        Err(Error::NotPositiveDefinite { index: 1 })
+    );
+    // A general random matrix is (almost surely) not positive definite.
+    let g = with_condition::<f64>(9, 10.0, 2);
+    assert!(matches!(
+        factor(g.as_ref()),
+        Err(Error::NotPositiveDefinite { .. })
+    ));
+}
+
+#[test]
+fn zero_size_one_by_one_and_bad_input() {
+    assert_eq!(
+        factor(Mat::<f64>::zeros(0, 0).as_ref()).unwrap().l.shape(),
+        (0, 0)
+    );
+    let c = factor(Mat::from_rows(&[[9.0f32]]).unwrap().as_ref()).unwrap();
+    assert_eq!(c.l[(0, 0)], 3.0);
+    assert!(matches!(
+        factor(Mat::<f64>::zeros(2, 3).as_ref()),
+        Err(Error::NotSquare { .. })
+    ));
+    for bad in [f64::NAN, f64::INFINITY] {
+        let mut a = spd::<f64>(6, 1);
+        a[(4, 1)] = bad;
+        assert_eq!(
+            factor(a.as_ref()),
+            Err(Error::NonFinite {
+                op: oxblas_core::Op::Cholesky
+            })
+        );
+    }
+    let c = factor(spd::<f64>(3, 1).as_ref()).unwrap();
+    assert!(matches!(
+        solve(&c, Mat::<f64>::zeros(4, 1).as_ref()),
+        Err(Error::DimensionMismatch { .. })
+    ));
+}
+
+#[test]
+fn strided_and_transposed_views() {
+    let a = spd::<f64>(21, 3);
+    let mut buf = vec![0.0; 21 * 21 * 2];
+    for i in 0..21 {
+        for j in 0..21 {
+            buf[i * 2 + j * 42] = a[(i, j)];
+        }
+    }
+    let v = MatRef::from_parts(&buf, 0, 21, 21, 2, 42).unwrap();
+    assert_eq!(factor(v).unwrap(), factor(a.as_ref()).unwrap());
+    // A symmetric matrix equals its transpose.
+    assert_eq!(factor(a.t()).unwrap(), factor(a.as_ref()).unwrap());
+}
+
+#[test]
+fn inverse_is_symmetric_and_inverts() {
+    for &n in &[1usize, 3, 17, 40] {
+        let a = spd::<f64>(n, 2);
+        let inv = inverse(&factor(a.as_ref()).unwrap()).unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(inv[(i, j)], inv[(j, i)]);
+            }
+        }
+        let prod = matmul(a.as_ref(), inv.as_ref());
+        let r = rel_residual(Mat::<f64>::identity(n).as_ref(), prod.as_ref(), n) / cond_bound(n);
+        assert!(r <= TOL, "n = {n}: ||A A^-1 - I|| ratio {r}");
+    }
+}

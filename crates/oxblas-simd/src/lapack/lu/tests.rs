@@ -1,0 +1,243 @@
+//! LU tests: residual ratios of DESIGN.md on every matrix family, with the
+//! blocking constants forced small (`cfg(test)`) so that every size above a
+//! few columns runs the recursive, blocked path.
+
+use oxblas_core::{Error, Mat, MatRef, Scalar};
+
+use super::*;
+use crate::lapack::util::testing::{matmul, random, rel_residual, with_condition, TOL};
+
+/// `||PA - LU||_F / (n eps ||A||_F)`, plus structural checks.
+fn check_factor<T: Scalar>(a: MatRef<'_, T>) -> oxblas_core::Lu<T> {
+    let n = a.rows();
+    let f = factor(a).unwrap();
+    assert_eq!(f.factors.shape(), (n, n));
+    assert_eq!(f.pivots.len(), n);
+    for (i, &p) in f.pivots.iter().enumerate() {
+        assert!(p >= i && p < n, "pivot {p} at step {i}");
+    }
+    for i in 0..n {
+        for j in 0..i {
+            assert!(
+                f.factors[(i, j)].abs() <= T::ONE,
+                "|l_ij| <= 1 with partial pivoting"
+            );
+        }
+    }
+    let pa = matmul(f.p().as_ref(), a);
+    let lu = matmul(f.l().as_ref(), f.u().as_ref());
+    let r = rel_residual(pa.as_ref(), lu.as_ref(), n);
+    assert!(r <= TOL, "n = {n}: ||PA - LU|| ratio {r}");
+    f
+}
+
+/// `||AX - B||_F / (n eps ||A||_F ||X||_F)`.
+fn solve_ratio<T: Scalar>(a: MatRef<'_, T>, x: MatRef<'_, T>, b: MatRef<'_, T>) -> f64 {
+    let ax = matmul(a, x);
+    let n = a.rows().max(1) as f64;
+    let num = oxblas_core::frobenius(
+        Mat::from_fn(b.rows(), b.cols(), |i, j| {
+            ax[(i, j)].to_f64() - b[(i, j)].to_f64()
+        })
+        .as_ref(),
+    );
+    let den = n
+        * T::EPSILON.to_f64()
+        * oxblas_core::frobenius(a).to_f64()
+        * oxblas_core::frobenius(x).to_f64();
+    if num == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+fn random_family<T: Scalar>() {
+    for &n in &[0usize, 1, 2, 3, 4, 5, 17, 64] {
+        let a = random::<T>(n, n, n as u64 + 1);
+        let f = check_factor(a.as_ref());
+        let b = random::<T>(n, 3, 99);
+        let x = solve(&f, b.as_ref()).unwrap();
+        let r = solve_ratio(a.as_ref(), x.as_ref(), b.as_ref());
+        assert!(r <= TOL, "n = {n}: solve ratio {r}");
+    }
+}
+
+#[test]
+fn random_matrices_factor_and_solve() {
+    random_family::<f64>();
+    random_family::<f32>();
+}
+
+#[test]
+fn sizes_around_256_use_every_blocked_path() {
+    for &n in &[255usize, 256, 257] {
+        check_factor(random::<f64>(n, n, n as u64).as_ref());
+        check_factor(random::<f32>(n, n, n as u64 + 7).as_ref());
+    }
+}
+
+fn conditioned<T: Scalar>() {
+    for &cond in &[1e2, 1e8] {
+        for &n in &[17usize, 40] {
+            let a = with_condition::<T>(n, cond, 5);
+            let f = check_factor(a.as_ref());
+            let b = random::<T>(n, 2, 3);
+            let x = solve(&f, b.as_ref()).unwrap();
+            let r = solve_ratio(a.as_ref(), x.as_ref(), b.as_ref());
+            assert!(r <= TOL, "cond {cond}: solve ratio {r}");
+        }
+    }
+}
+
+#[test]
+fn prescribed_condition_numbers() {
+    conditioned::<f64>();
+    conditioned::<f32>();
+}
+
+#[test]
+fn exactly_singular_factors_then_solve_fails() {
+    // Column 5 is zero: the elimination leaves pivot 5 exactly zero.
+    let mut a = random::<f64>(17, 17, 11);
+    for i in 0..17 {
+        a[(i, 5)] = 0.0;
+    }
+    let f = check_factor(a.as_ref());
+    assert_eq!(f.zero_pivot(), Some(5));
+    assert_eq!(f.det(), 0.0);
+    let b = random::<f64>(17, 1, 1);
+    assert_eq!(solve(&f, b.as_ref()), Err(Error::Singular { index: 5 }));
+    assert_eq!(inverse(&f), Err(Error::Singular { index: 5 }));
+    assert_eq!(rcond(&f, norm_one(a.as_ref())), 0.0);
+    // A zero matrix: every pivot is zero, nothing is divided.
+    let z = Mat::<f32>::zeros(9, 9);
+    let f = check_factor(z.as_ref());
+    assert_eq!(f.pivots, (0..9).collect::<Vec<_>>());
+    assert_eq!(f.zero_pivot(), Some(0));
+    assert!(f.factors.as_slice().iter().all(|&x| x == 0.0));
+    // Two equal rows: rank deficient, the last pivot cancels exactly.
+    let b = Mat::from_rows(&[[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.0, 1.0, 5.0]]).unwrap();
+    let f = check_factor(b.as_ref());
+    assert_eq!(f.zero_pivot(), Some(2));
+    assert_eq!(det(b.as_ref()), Ok(0.0));
+}
+
+#[test]
+fn zero_size_and_one_by_one() {
+    let e = Mat::<f64>::zeros(0, 0);
+    let f = factor(e.as_ref()).unwrap();
+    assert!(f.pivots.is_empty());
+    assert_eq!(f.det(), 1.0);
+    assert_eq!(
+        solve(&f, Mat::<f64>::zeros(0, 2).as_ref()).unwrap().shape(),
+        (0, 2)
+    );
+    assert_eq!(inverse(&f).unwrap().shape(), (0, 0));
+    assert_eq!(rcond(&f, 0.0), 1.0);
+    let one = Mat::from_rows(&[[-4.0f32]]).unwrap();
+    let f = factor(one.as_ref()).unwrap();
+    assert_eq!((f.factors[(0, 0)], f.pivots[0]), (-4.0, 0));
+    assert_eq!(inverse(&f).unwrap()[(0, 0)], -0.25);
+    assert_eq!(rcond(&f, 4.0), 1.0);
+}
+
+#[test]
+fn strided_and_transposed_views_match_owned_copies() {
+    let big = random::<f64>(40, 30, 3);
+    // Every other row, columns 3..23: row stride 60, column stride 1.
+    let v = MatRef::from_parts(big.as_slice(), 3, 20, 20, 60, 1).unwrap();
+    let owned = v.to_owned();
+    assert_eq!(factor(v).unwrap(), factor(owned.as_ref()).unwrap());
+    check_factor(v);
+    // Transposed (column-major) and reversed (negative stride) views.
+    let sq = random::<f32>(19, 19, 4);
+    assert_eq!(
+        factor(sq.t()).unwrap(),
+        factor(sq.transpose().as_ref()).unwrap()
+    );
+    let rev = sq.as_ref().reverse_rows().reverse_cols();
+    check_factor(rev);
+    assert_eq!(
+        factor(rev).unwrap(),
+        factor(rev.to_owned().as_ref()).unwrap()
+    );
+}
+
+#[test]
+fn bad_input_is_rejected_before_work() {
+    let r = Mat::<f64>::zeros(3, 4);
+    assert!(matches!(
+        factor(r.as_ref()),
+        Err(Error::NotSquare {
+            rows: 3,
+            cols: 4,
+            ..
+        })
+    ));
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut a = random::<f64>(5, 5, 1);
+        a[(4, 2)] = bad;
+        assert!(matches!(factor(a.as_ref()), Err(Error::NonFinite { .. })));
+        let mut b = random::<f64>(5, 1, 1);
+        b[(1, 0)] = bad;
+        let ok = random::<f64>(5, 5, 2);
+        assert!(matches!(
+            solve_system(ok.as_ref(), b.as_ref()),
+            Err(Error::NonFinite { .. })
+        ));
+    }
+    let mut a = random::<f32>(5, 5, 1);
+    a[(0, 0)] = f32::NAN;
+    assert!(matches!(factor(a.as_ref()), Err(Error::NonFinite { .. })));
+    let f = factor(random::<f64>(4, 4, 1).as_ref()).unwrap();
+    assert!(matches!(
+        solve(&f, Mat::<f64>::zeros(5, 1).as_ref()),
+        Err(Error::DimensionMismatch { .. })
+    ));
+}
+
+#[test]
+fn inverse_and_det() {
+    for &n in &[1usize, 2, 3, 17, 33] {
+        let a = with_condition::<f64>(n, 1e3, n as u64);
+        let f = factor(a.as_ref()).unwrap();
+        let x = inverse(&f).unwrap();
+        let r = solve_ratio(a.as_ref(), x.as_ref(), Mat::<f64>::identity(n).as_ref());
+        assert!(r <= TOL, "n = {n}: inverse ratio {r}");
+        let a32 = with_condition::<f32>(n, 1e3, n as u64);
+        let x32 = inverse(&factor(a32.as_ref()).unwrap()).unwrap();
+        let r = solve_ratio(a32.as_ref(), x32.as_ref(), Mat::<f32>::identity(n).as_ref());
+        assert!(r <= TOL, "n = {n}: f32 inverse ratio {r}");
+    }
+    // det with the permutation sign: a permuted triangular matrix.
+    let a = Mat::from_rows(&[[0.0, 2.0, 1.0], [3.0, 1.0, 4.0], [0.0, 0.0, 5.0]]).unwrap();
+    assert_eq!(det(a.as_ref()), Ok(-30.0));
+    let d = det(with_condition::<f64>(8, 10.0, 1).as_ref())
+        .unwrap()
+        .abs();
+    // |det| = product of the prescribed singular values 10^(-i/7).
+    let expect = (0..8)
+        .map(|i| 10f64.powf(-(i as f64) / 7.0))
+        .product::<f64>();
+    assert!(
+        (d - expect).abs() <= 1e-12 * expect * 30.0,
+        "{d} vs {expect}"
+    );
+}
+
+#[test]
+fn rcond_estimate_brackets_the_true_value() {
+    for &(n, cond) in &[(2usize, 10.0), (17, 1e3), (40, 1e6), (64, 1e2)] {
+        let a = with_condition::<f64>(n, cond, 9);
+        let f = factor(a.as_ref()).unwrap();
+        let anorm = norm_one(a.as_ref());
+        let est = rcond(&f, anorm);
+        let inv = inverse(&f).unwrap();
+        let truth = 1.0 / (anorm * norm_one(inv.as_ref()));
+        // The estimate of ||A^-1|| is a lower bound, so rcond is an upper
+        // bound, and Hager-Higham is rarely off by more than a factor 3.
+        assert!(est >= truth * (1.0 - 1e-10), "n = {n}: {est} < {truth}");
+        assert!(est <= truth * 10.0, "n = {n}: {est} >> {truth}");
+    }
+}

@@ -1,0 +1,75 @@
+//! Forming and applying `Q` from a compact QR (`orgqr`, `ormqr`).
+
+use oxblas_core::{validate, Error, Mat, MatRef, Op, Qr, QrMode, Result, Scalar};
+
+use super::factor::NB;
+use super::reflector::BlockReflector;
+use crate::current_par;
+
+/// Forms `Q` from a compact QR of an `m x n` matrix: `m x min(m, n)` for
+/// [`QrMode::Reduced`], `m x m` for [`QrMode::Complete`].
+///
+/// Blocks of `NB` reflectors are applied to the identity from the last to the
+/// first in compact WY form, each touching only the rows and columns it
+/// changes.
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `qr.tau` does not have `min(m, n)` entries.
+pub fn form_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
+    let (m, n) = qr.factors.shape();
+    let k = m.min(n);
+    check_tau(qr, k)?;
+    let kq = match mode {
+        QrMode::Complete => m,
+        _ => k,
+    };
+    let par = current_par();
+    let mut q = Mat::<T>::identity(m)
+        .as_ref()
+        .submatrix(0, 0, m, kq)?
+        .to_owned();
+    let f = qr.factors.as_ref();
+    let nblocks = k.div_ceil(NB.max(1));
+    for b in (0..nblocks).rev() {
+        let j = b * NB;
+        let jb = NB.min(k - j);
+        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
+        let target = q.as_mut().submatrix(j, j, m - j, kq - j)?;
+        refl.apply_left(false, target, par)?;
+    }
+    Ok(q)
+}
+
+/// $Q^T B$ for the `Q` of a compact QR of an `m x n` matrix (`b` has `m` rows).
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `b` does not have `m` rows or `qr.tau`
+/// does not have `min(m, n)` entries.
+pub fn apply_qt<T: Scalar>(qr: &Qr<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+    let (m, n) = qr.factors.shape();
+    let k = m.min(n);
+    check_tau(qr, k)?;
+    validate::rhs(Op::QrQ, m, b.shape())?;
+    let par = current_par();
+    let mut c = b.to_owned();
+    let f = qr.factors.as_ref();
+    let mut j = 0;
+    while j < k {
+        let jb = NB.min(k - j);
+        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
+        refl.apply_left(true, c.as_mut().submatrix(j, 0, m - j, b.cols())?, par)?;
+        j += jb;
+    }
+    Ok(c)
+}
+
+fn check_tau<T: Scalar>(qr: &Qr<T>, k: usize) -> Result<()> {
+    if qr.tau.len() != k {
+        return Err(Error::DimensionMismatch {
+            op: Op::QrQ,
+            expected: format!("{k} Householder scalars (min(m, n))"),
+            found: format!("{}", qr.tau.len()),
+        });
+    }
+    Ok(())
+}

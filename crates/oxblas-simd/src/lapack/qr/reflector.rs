@@ -1,0 +1,119 @@
+//! Elementary and block Householder reflectors.
+
+use oxblas_core::{Mat, MatMut, MatRef, Par, Result, Scalar};
+
+use crate::gemm::gemm;
+use crate::lapack::util::{axpy, dot, nrm2, scale};
+
+/// Generates the reflector of LAPACK's `larfg` for `x = [alpha, rest]`:
+/// overwrites `x[0]` with `beta` and `x[1..]` with `v[1..]`, returns `tau`.
+pub(crate) fn householder<T: Scalar>(x: &mut [T]) -> T {
+    if x.len() <= 1 {
+        return T::ZERO;
+    }
+    let (head, tail) = x.split_at_mut(1);
+    let mut xnorm = nrm2(tail);
+    if xnorm == T::ZERO {
+        return T::ZERO;
+    }
+    let mut alpha = head[0];
+    let mut beta = -alpha.hypot(xnorm).copysign(alpha);
+    let safmin = T::MIN_POSITIVE / T::EPSILON;
+    let mut knt = 0;
+    if beta.abs() < safmin {
+        // Tiny column: scale it up so that 1 / (alpha - beta) cannot overflow.
+        let rsafmn = T::ONE / safmin;
+        while beta.abs() < safmin && knt < 20 {
+            knt += 1;
+            scale(rsafmn, tail);
+            beta *= rsafmn;
+            alpha *= rsafmn;
+        }
+        xnorm = nrm2(tail);
+        beta = -alpha.hypot(xnorm).copysign(alpha);
+    }
+    let tau = (beta - alpha) / beta;
+    scale(T::ONE / (alpha - beta), tail);
+    for _ in 0..knt {
+        beta *= safmin;
+    }
+    head[0] = beta;
+    tau
+}
+
+/// Applies $H = I - \tau v v^T$ (`v[0] = 1` implied, `v[1..]` given) to the
+/// vector `c` (same length as `v`).
+#[inline(always)]
+pub(crate) fn apply_householder<T: Scalar>(tau: T, v: &[T], c: &mut [T]) {
+    if tau == T::ZERO {
+        return;
+    }
+    let (c0, c1) = c.split_at_mut(1);
+    let s = tau * (c0[0] + dot(&v[1..], c1));
+    c0[0] -= s;
+    axpy(-s, &v[1..], c1);
+}
+
+/// A block of `k` reflectors $H_0 \cdots H_{k-1} = I - V T V^T$.
+pub(crate) struct BlockReflector<T> {
+    /// $V^T$, `k x len`: row `i` is $v_i$ with its zeros and unit entry explicit.
+    vt: Mat<T>,
+    /// The upper-triangular `k x k` factor `T` (zeros below).
+    t: Mat<T>,
+}
+
+impl<T: Scalar> BlockReflector<T> {
+    /// From reflectors stored LAPACK-style in the columns of `a` (`len x k`,
+    /// `v_i` below `a[i][i]`) and their `tau` (LAPACK's `larft`, forward,
+    /// column-wise).
+    pub(crate) fn new(a: MatRef<'_, T>, tau: &[T]) -> Self {
+        let (len, k) = a.shape();
+        let vt = Mat::from_fn(k, len, |i, r| match r.cmp(&i) {
+            core::cmp::Ordering::Less => T::ZERO,
+            core::cmp::Ordering::Equal => T::ONE,
+            core::cmp::Ordering::Greater => a[(r, i)],
+        });
+        let mut t = Mat::zeros(k, k);
+        let mut w = vec![T::ZERO; k];
+        for c in 0..k {
+            let vc = &vt.row(c)[c..];
+            for (i, wi) in w.iter_mut().enumerate().take(c) {
+                *wi = dot(&vt.row(i)[c..], vc);
+            }
+            for i in 0..c {
+                let mut s = T::ZERO;
+                for (kk, &wk) in w.iter().enumerate().take(c).skip(i) {
+                    s += t[(i, kk)] * wk;
+                }
+                t[(i, c)] = -tau[c] * s;
+            }
+            t[(c, c)] = tau[c];
+        }
+        BlockReflector { vt, t }
+    }
+
+    /// `c <- (I - V T' V^T) c` with `T' = T^T` (`transposed`, i.e. applying
+    /// $Q^T$) or `T` (applying $Q$). `c` has `len` rows.
+    pub(crate) fn apply_left(
+        &self,
+        transposed: bool,
+        mut c: MatMut<'_, T>,
+        par: Par,
+    ) -> Result<()> {
+        let k = self.t.rows();
+        let n = c.cols();
+        if k == 0 || n == 0 {
+            return Ok(());
+        }
+        let mut x = Mat::zeros(k, n);
+        gemm(T::ONE, self.vt.as_ref(), c.rb(), T::ZERO, x.as_mut(), par)?;
+        let tt = if transposed {
+            self.t.t()
+        } else {
+            self.t.as_ref()
+        };
+        let mut y = Mat::zeros(k, n);
+        gemm(T::ONE, tt, x.as_ref(), T::ZERO, y.as_mut(), par)?;
+        gemm(-T::ONE, self.vt.t(), y.as_ref(), T::ONE, c.rb_mut(), par)
+    }
+}
