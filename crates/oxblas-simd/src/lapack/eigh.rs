@@ -96,7 +96,12 @@ fn driver<T: Scalar>(
 /// is the diagonal of `T`, `e` its subdiagonal, and the Householder vectors
 /// of $Q = H_0 \cdots H_{n-2}$ are stored below the first subdiagonal of `a`
 /// (`v_i[i + 1] = 1` implied), with scalars `tau`.
-pub(crate) fn tridiagonalize<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
+pub(crate) fn tridiagonalize<T: Scalar>(
+    a: &mut ColMat<T>,
+    d: &mut [T],
+    e: &mut [T],
+    tau: &mut [T],
+) {
     let n = a.rows;
     if n == 0 {
         return;

@@ -95,13 +95,6 @@ impl<T: Scalar> ColMat<T> {
     pub(crate) fn to_mat_transposed(&self) -> Mat<T> {
         Mat::from_fn(self.cols, self.rows, |i, j| self.at(j, i))
     }
-
-    /// Keeps the first `cols` columns.
-    pub(crate) fn truncate_cols(&mut self, cols: usize) {
-        debug_assert!(cols <= self.cols);
-        self.data.truncate(cols * self.rows);
-        self.cols = cols;
-    }
 }
 
 /// `x . y`, with independent partial sums so that the loop vectorizes.
@@ -121,7 +114,12 @@ pub(crate) fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
     for (a, b) in xc.remainder().iter().zip(yc.remainder()) {
         s += *a * *b;
     }
-    let s4 = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    let s4 = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
     s + (s4[0] + s4[2]) + (s4[1] + s4[3])
 }
 

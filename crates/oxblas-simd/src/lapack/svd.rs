@@ -114,7 +114,10 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
         // U of the bidiagonalized matrix: bm x n, or bm x m for a full U
         // without the QR step (with it, Q supplies the extra columns).
         let bucols = if use_qr { n } else { ucols };
-        (Some(form_q_left(&b, &tauq, bucols)), Some(form_p_right(&b, &taup)))
+        (
+            Some(form_q_left(&b, &tauq, bucols)),
+            Some(form_p_right(&b, &taup)),
+        )
     } else {
         (None, None)
     };
@@ -161,7 +164,9 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
         }
         u = Some(w);
     }
-    debug_assert!(u.as_ref().is_none_or(|u| u.rows == m && u.cols == ucols && bm <= m));
+    debug_assert!(u
+        .as_ref()
+        .is_none_or(|u| u.rows == m && u.cols == ucols && bm <= m));
     Ok((s, u, v))
 }
 
@@ -371,12 +376,21 @@ pub(crate) fn bidiag_qr<T: Scalar>(
         }
         // Wilkinson shift from the trailing 2x2 of B^T B, computed on
         // scaled values so that squaring cannot overflow.
-        let sc = max_abs(
-            [d[hi - 1], d[hi], e[hi - 1], if hi - 1 > lo { e[hi - 2] } else { T::ZERO }, d[lo], e[lo]],
-        );
+        let sc = max_abs([
+            d[hi - 1],
+            d[hi],
+            e[hi - 1],
+            if hi - 1 > lo { e[hi - 2] } else { T::ZERO },
+            d[lo],
+            e[lo],
+        ]);
         let inv = sc.recip();
         let (dm, dh, em) = (d[hi - 1] * inv, d[hi] * inv, e[hi - 1] * inv);
-        let el = if hi - 1 > lo { e[hi - 2] * inv } else { T::ZERO };
+        let el = if hi - 1 > lo {
+            e[hi - 2] * inv
+        } else {
+            T::ZERO
+        };
         let t11 = dm * dm + el * el;
         let t12 = dm * em;
         let t22 = dh * dh + em * em;
