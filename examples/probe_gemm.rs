@@ -316,6 +316,8 @@ fn main() {
     println!("oxblas-simd gemm: {}", gemm::arch_name());
     // SAFETY: plain setter of OpenBLAS's thread count.
     unsafe { openblas_set_num_threads(1) };
+    // One thread for the simd backend too (batched gemm would use rayon).
+    oxblas_simd::set_num_threads(1);
     if only("small") {
         for s in [4, 8, 16, 32] {
             case::<f64>(s, s, s, Par::Seq, rounds);
