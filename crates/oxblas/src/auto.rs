@@ -1,0 +1,342 @@
+//! [`Auto`]: the [`Backend`] that routes every call through the dispatcher.
+
+use oxblas_core::{
+    Backend, BackendId, Cholesky, Complex, Diag, Distance, Eig, Eigh, Error, Lstsq, Lu, Mat,
+    MatMut, MatRef, Norm, Op, PivotedQr, Qr, QrMode, Result, Scalar, Side, Svd, SvdMode, Uplo,
+    VecMut, VecRef,
+};
+
+#[cfg(feature = "openblas")]
+use oxblas_openblas::OpenBlas;
+#[cfg(feature = "simd")]
+use oxblas_simd::Simd;
+
+use crate::dispatch::{choose, choose_infallible};
+
+/// The dispatching backend: each call runs on the backend the dispatcher
+/// picks for its operation, element type, size and thread count (see
+/// [`explain`](crate::explain)).
+///
+/// Every free function of this crate calls `Auto`; it implements
+/// [`Backend`] so that code generic over backends (such as the conformance
+/// suite) can run on it too. Derived operations (solve, inv, lstsq, ...) are
+/// routed as a whole, so a backend's own faster driver is used.
+///
+/// `Auto::ID` names the backend `Auto` prefers when no table decides
+/// (OpenBLAS if compiled in); the backend of an actual call is
+/// [`active_backend`](crate::active_backend).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Auto;
+
+/// Runs `$method` on the chosen backend; `Err(BackendUnavailable)` if the
+/// choice is not compiled in (only possible under `with_backend`).
+macro_rules! route {
+    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
+        match choose($op, <$t as Scalar>::DTYPE, &[$($dim),*]) {
+            #[cfg(feature = "simd")]
+            Ok(BackendId::Simd) => <Simd as Backend>::$method($($arg),*),
+            #[cfg(feature = "openblas")]
+            Ok(BackendId::OpenBlas) => <OpenBlas as Backend>::$method($($arg),*),
+            #[allow(unreachable_patterns)]
+            Ok(id) => Err(Error::BackendUnavailable(id)),
+            Err(e) => Err(e),
+        }
+    };
+}
+
+/// As `route!`, for operations that cannot fail.
+macro_rules! route_infallible {
+    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
+        match choose_infallible($op, <$t as Scalar>::DTYPE, &[$($dim),*]) {
+            #[cfg(feature = "openblas")]
+            BackendId::OpenBlas => <OpenBlas as Backend>::$method($($arg),*),
+            #[cfg(feature = "simd")]
+            _ => <Simd as Backend>::$method($($arg),*),
+            #[cfg(not(feature = "simd"))]
+            _ => <OpenBlas as Backend>::$method($($arg),*),
+        }
+    };
+}
+
+impl Backend for Auto {
+    const ID: BackendId = if cfg!(feature = "openblas") {
+        BackendId::OpenBlas
+    } else {
+        BackendId::Simd
+    };
+
+    fn set_num_threads(n: usize) {
+        crate::set_num_threads(n)
+    }
+    fn num_threads() -> usize {
+        crate::num_threads()
+    }
+    fn description() -> String {
+        let mut parts = Vec::new();
+        #[cfg(feature = "openblas")]
+        parts.push(<OpenBlas as Backend>::description());
+        #[cfg(feature = "simd")]
+        parts.push(<Simd as Backend>::description());
+        format!(
+            "oxblas {} dispatcher over [{}] ({})",
+            env!("CARGO_PKG_VERSION"),
+            parts.join("; "),
+            crate::wisdom::active_source()
+        )
+    }
+
+    // ---------------------------------------------------------------- BLAS 1
+    fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
+        route!(Op::Dot, T, [x.len()], dot(x, y))
+    }
+    fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Axpy, T, [x.len()], axpy(alpha, x, y))
+    }
+    fn scal<T: Scalar>(alpha: T, x: VecMut<'_, T>) {
+        route_infallible!(Op::Scal, T, [x.len()], scal(alpha, x))
+    }
+    fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Copy, T, [x.len()], copy(x, y))
+    }
+    fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Swap, T, [x.len()], swap(x, y))
+    }
+    fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
+        route_infallible!(Op::Nrm2, T, [x.len()], nrm2(x))
+    }
+    fn asum<T: Scalar>(x: VecRef<'_, T>) -> T {
+        route_infallible!(Op::Asum, T, [x.len()], asum(x))
+    }
+    fn iamax<T: Scalar>(x: VecRef<'_, T>) -> Option<usize> {
+        route_infallible!(Op::Iamax, T, [x.len()], iamax(x))
+    }
+    fn add<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Add, T, [x.len()], add(x, y, out))
+    }
+    fn sub<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Sub, T, [x.len()], sub(x, y, out))
+    }
+    fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Hadamard, T, [x.len()], hadamard(x, y, out))
+    }
+    fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
+        route!(Op::Distance, T, [x.len()], distance(metric, x, y))
+    }
+    fn pairwise_distances<T: Scalar>(
+        metric: Distance,
+        x: MatRef<'_, T>,
+        y: MatRef<'_, T>,
+        out: MatMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::PairwiseDistances,
+            T,
+            [x.rows(), y.rows(), x.cols()],
+            pairwise_distances(metric, x, y, out)
+        )
+    }
+
+    // ---------------------------------------------------------------- BLAS 2
+    fn gemv<T: Scalar>(
+        alpha: T,
+        a: MatRef<'_, T>,
+        x: VecRef<'_, T>,
+        beta: T,
+        y: VecMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::Gemv,
+            T,
+            [a.rows(), a.cols()],
+            gemv(alpha, a, x, beta, y)
+        )
+    }
+    fn ger<T: Scalar>(
+        alpha: T,
+        x: VecRef<'_, T>,
+        y: VecRef<'_, T>,
+        a: MatMut<'_, T>,
+    ) -> Result<()> {
+        route!(Op::Ger, T, [a.rows(), a.cols()], ger(alpha, x, y, a))
+    }
+    fn trsv<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, x: VecMut<'_, T>) -> Result<()> {
+        route!(Op::Trsv, T, [a.rows(), a.cols()], trsv(uplo, diag, a, x))
+    }
+    fn symv<T: Scalar>(
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        x: VecRef<'_, T>,
+        beta: T,
+        y: VecMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::Symv,
+            T,
+            [a.rows(), a.cols()],
+            symv(uplo, alpha, a, x, beta, y)
+        )
+    }
+
+    // ---------------------------------------------------------------- BLAS 3
+    fn gemm<T: Scalar>(
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::Gemm,
+            T,
+            [a.rows(), a.cols(), b.cols()],
+            gemm(alpha, a, b, beta, c)
+        )
+    }
+    fn syrk<T: Scalar>(
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::Syrk,
+            T,
+            [a.rows(), a.cols()],
+            syrk(uplo, alpha, a, beta, c)
+        )
+    }
+    fn trsm<T: Scalar>(
+        side: Side,
+        uplo: Uplo,
+        diag: Diag,
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatMut<'_, T>,
+    ) -> Result<()> {
+        route!(
+            Op::Trsm,
+            T,
+            [b.rows(), b.cols()],
+            trsm(side, uplo, diag, alpha, a, b)
+        )
+    }
+    fn symm<T: Scalar>(
+        side: Side,
+        uplo: Uplo,
+        alpha: T,
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        beta: T,
+        c: MatMut<'_, T>,
+    ) -> Result<()> {
+        // C is m x n; the inner dimension is A's order.
+        route!(
+            Op::Symm,
+            T,
+            [c.rows(), a.rows(), c.cols()],
+            symm(side, uplo, alpha, a, b, beta, c)
+        )
+    }
+    fn gemm_batched<T: Scalar>(
+        alpha: T,
+        a: &[MatRef<'_, T>],
+        b: &[MatRef<'_, T>],
+        beta: T,
+        c: &mut [MatMut<'_, T>],
+    ) -> Result<()> {
+        let (m, k, n) = match (a.first(), b.first()) {
+            (Some(a0), Some(b0)) => (a0.rows(), a0.cols(), b0.cols()),
+            _ => (0, 0, 0),
+        };
+        route!(
+            Op::GemmBatched,
+            T,
+            [a.len(), m, k, n],
+            gemm_batched(alpha, a, b, beta, c)
+        )
+    }
+
+    // -------------------------------------------------------- factorizations
+    fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>> {
+        route!(Op::Lu, T, [a.rows(), a.cols()], lu(a))
+    }
+    fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        route!(Op::LuSolve, T, [lu.n(), b.cols()], lu_solve(lu, b))
+    }
+    fn cholesky<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
+        route!(Op::Cholesky, T, [a.rows(), a.cols()], cholesky(a))
+    }
+    fn cholesky_solve<T: Scalar>(c: &Cholesky<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        route!(
+            Op::CholeskySolve,
+            T,
+            [c.l.rows(), b.cols()],
+            cholesky_solve(c, b)
+        )
+    }
+    fn qr<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
+        route!(Op::Qr, T, [a.rows(), a.cols()], qr(a))
+    }
+    fn qr_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
+        route!(
+            Op::QrQ,
+            T,
+            [qr.factors.rows(), qr.factors.cols()],
+            qr_q(qr, mode)
+        )
+    }
+    fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
+        route!(Op::QrPivoted, T, [a.rows(), a.cols()], qr_pivoted(a))
+    }
+    fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
+        route!(Op::Eigh, T, [a.rows(), a.cols()], eigh(a))
+    }
+    fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
+        route!(Op::Eigvalsh, T, [a.rows(), a.cols()], eigvalsh(a))
+    }
+    fn eig<T: Scalar>(a: MatRef<'_, T>) -> Result<Eig<T>> {
+        route!(Op::Eig, T, [a.rows(), a.cols()], eig(a))
+    }
+    fn eigvals<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<Complex<T>>> {
+        route!(Op::Eigvals, T, [a.rows(), a.cols()], eigvals(a))
+    }
+    fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
+        route!(Op::Svd, T, [a.rows(), a.cols()], svd(a, mode))
+    }
+    fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
+        route!(
+            Op::SingularValues,
+            T,
+            [a.rows(), a.cols()],
+            singular_values(a)
+        )
+    }
+
+    // ---------------------------------------------------- solvers and derived
+    fn solve<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        route!(Op::Solve, T, [a.rows(), a.cols()], solve(a, b))
+    }
+    fn inv<T: Scalar>(a: MatRef<'_, T>) -> Result<Mat<T>> {
+        route!(Op::Inv, T, [a.rows(), a.cols()], inv(a))
+    }
+    fn det<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
+        route!(Op::Det, T, [a.rows(), a.cols()], det(a))
+    }
+    fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) -> Result<Lstsq<T>> {
+        route!(Op::Lstsq, T, [a.rows(), a.cols()], lstsq(a, b, rcond))
+    }
+    fn pinv<T: Scalar>(a: MatRef<'_, T>, rcond: Option<T>) -> Result<Mat<T>> {
+        route!(Op::Pinv, T, [a.rows(), a.cols()], pinv(a, rcond))
+    }
+    fn rank<T: Scalar>(a: MatRef<'_, T>, tol: Option<T>) -> Result<usize> {
+        route!(Op::Rank, T, [a.rows(), a.cols()], rank(a, tol))
+    }
+    fn cond<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
+        route!(Op::Cond, T, [a.rows(), a.cols()], cond(a))
+    }
+    fn norm<T: Scalar>(a: MatRef<'_, T>, kind: Norm) -> Result<T> {
+        route!(Op::Norm, T, [a.rows(), a.cols()], norm(a, kind))
+    }
+}
