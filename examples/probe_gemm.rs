@@ -300,6 +300,54 @@ fn batched<T: Elem>(count: usize, s: usize, rounds: usize) {
     );
 }
 
+/// Process CPU time in seconds (all threads, `CLOCK_PROCESS_CPUTIME_ID`).
+fn process_cpu_seconds() -> f64 {
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `t` is a valid out-pointer; clock 2 is CLOCK_PROCESS_CPUTIME_ID.
+    unsafe { clock_gettime(2, &mut t) };
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
+/// On a machine whose other load makes wall-clock scaling meaningless: the
+/// CPU time one call costs on one thread against the CPU time of all
+/// threads of a `threads`-way call. The ratio is the parallel efficiency
+/// (1.0: no work added by splitting); `threads * efficiency` bounds the
+/// speed-up an idle machine would show.
+fn parallel_efficiency<T: Elem>(n: usize, threads: usize, rounds: usize) {
+    let a = fill::<T>(n * n, 5);
+    let b = fill::<T>(n * n, 6);
+    let mut c = vec![T::ZERO; n * n];
+    let av = MatRef::from_slice(&a, n, n).unwrap();
+    let bv = MatRef::from_slice(&b, n, n).unwrap();
+    let mut cv = MatMut::from_slice(&mut c, n, n).unwrap();
+    let (mut seq, mut par, mut wall_seq, mut wall_par) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        let (t0, w0) = (thread_cpu_seconds(), Instant::now());
+        gemm::gemm(T::ONE, av, bv, T::ZERO, cv.rb_mut(), Par::Seq).unwrap();
+        seq.push(thread_cpu_seconds() - t0);
+        wall_seq.push(w0.elapsed().as_secs_f64());
+        let (t0, w0) = (process_cpu_seconds(), Instant::now());
+        gemm::gemm(T::ONE, av, bv, T::ZERO, cv.rb_mut(), Par::Rayon(threads)).unwrap();
+        par.push(process_cpu_seconds() - t0);
+        wall_par.push(w0.elapsed().as_secs_f64());
+    }
+    let (s, p) = (median(seq), median(par));
+    println!(
+        "{}gemm {n}: {threads} threads: cpu {:.1} ms vs {:.1} ms on one thread, efficiency {:.2} \
+         (bound on speed-up {:.2}x); wall speed-up on this machine {:.2}x",
+        if T::DTYPE == oxblas_core::DType::F64 {
+            'd'
+        } else {
+            's'
+        },
+        p * 1e3,
+        s * 1e3,
+        s / p,
+        threads as f64 * s / p,
+        median(wall_seq) / median(wall_par),
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "quick");
@@ -343,6 +391,10 @@ fn main() {
         case::<f64>(1024, 1024, 1024, Par::Rayon(2), rounds);
         case::<f32>(1024, 1024, 1024, Par::Rayon(2), rounds);
         case::<f64>(256, 256, 256, Par::Rayon(2), rounds);
+        oxblas_simd::set_num_threads(2);
+        parallel_efficiency::<f64>(1024, 2, rounds);
+        parallel_efficiency::<f32>(1024, 2, rounds);
+        oxblas_simd::set_num_threads(1);
         // SAFETY: as above.
         unsafe { openblas_set_num_threads(1) };
         case::<f64>(1024, 1024, 1024, Par::Seq, rounds);

@@ -132,14 +132,19 @@ pub(crate) fn gemm_with<T: Scalar>(
     }
     let threads = par.threads();
     if threads > 1 && m * n * k >= PAR_MIN_WORK && rayon::current_thread_index().is_none() {
+        if m >= n && m >= 2 * PAR_MIN_SPLIT {
+            // Rows of C split over the threads, B packed once and shared.
+            return packed(isa, alpha, a, b, beta, c, threads);
+        }
         return split(isa, threads, alpha, a, b, beta, c);
     }
-    packed(isa, alpha, a, b, beta, c);
+    packed(isa, alpha, a, b, beta, c, 1);
 }
 
-/// Splits C over its larger dimension into `threads` nearly equal parts and
-/// runs them with `rayon::join` (each part packs its own blocks: no sharing,
-/// no synchronization beyond the join).
+/// Splits C over its columns into `threads` nearly equal parts and runs them
+/// with `rayon::join` (each part packs its own blocks: no sharing, no
+/// synchronization beyond the join). Used where C is wider than tall; the
+/// driver splits rows itself and shares the packed B.
 fn split<T: Scalar>(
     isa: Isa,
     threads: usize,
@@ -152,7 +157,7 @@ fn split<T: Scalar>(
     let (m, n) = c.shape();
     let dim = m.max(n);
     if threads <= 1 || dim < 2 * PAR_MIN_SPLIT {
-        return packed(isa, alpha, a, b, beta, c);
+        return packed(isa, alpha, a, b, beta, c, 1);
     }
     let left_threads = threads / 2;
     // Whole microkernel tiles on the left part: a multiple of MR = 6 rows or
@@ -185,6 +190,7 @@ fn packed<T: Scalar>(
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
+    threads: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
@@ -195,7 +201,7 @@ fn packed<T: Scalar>(
             cast::<T, f64>(beta),
         ) {
             let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c);
+            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c, threads);
         }
         if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
             cast_mat_ref::<T, f32>(a),
@@ -204,11 +210,11 @@ fn packed<T: Scalar>(
             cast::<T, f32>(beta),
         ) {
             let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c);
+            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c, threads);
         }
     }
     let _ = isa;
-    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c)
+    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads)
 }
 
 /// Splits `len` into the fewest blocks of at most `max`, of nearly equal
@@ -219,63 +225,127 @@ fn balanced(len: usize, max: usize, unit: usize) -> usize {
 }
 
 /// The packed, blocked loop nest (see `blocking.rs` for the loop structure).
+///
+/// With `threads > 1` (called from outside rayon), each `KC x NC` block of B
+/// is packed once, its panels spread over the threads, and the rows of C are
+/// split into `threads` contiguous parts, each running the `ic` loop with its
+/// own packed A block.
 fn driver<T: Scalar, K: Kernel<T>>(
     alpha: T,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     beta: T,
     mut c: MatMut<'_, T>,
+    threads: usize,
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let (mr, nr) = (K::MR, K::NR);
     let blk = Blocking::new(mr, nr, core::mem::size_of::<T>(), caches());
+    // Row parts for the threads: whole MR tiles, at least PAR_MIN_SPLIT rows.
+    let parts = threads.min(m / PAR_MIN_SPLIT).max(1);
+    let part_rows = m.div_ceil(parts).div_ceil(mr) * mr;
     let kc = balanced(k, blk.kc, 1);
-    let mc = balanced(m, blk.mc, mr).min(m.div_ceil(mr) * mr);
+    let mc = balanced(part_rows, blk.mc, mr).min(part_rows);
     let nc = balanced(n, blk.nc, nr).min(n.div_ceil(nr) * nr);
-    let (rs, cs) = (c.row_stride(), c.col_stride());
     pack::with_buffers(|abuf, bbuf| {
-        let ap = abuf.slice::<T>(mc * kc);
         let bp = bbuf.slice::<T>(nc * kc);
         for jc in (0..n).step_by(nc) {
             let nb = nc.min(n - jc);
             for pc in (0..k).step_by(kc) {
                 let kb = kc.min(k - pc);
-                pack::pack_b(nr, b, pc, jc, kb, nb, bp);
                 let beta = if pc == 0 { beta } else { T::ONE };
-                for ic in (0..m).step_by(mc) {
-                    let mb = mc.min(m - ic);
-                    pack::pack_a(mr, a, ic, pc, mb, kb, ap);
-                    for jr in (0..nb).step_by(nr) {
-                        let bpanel = bp[jr * kb..].as_ptr();
-                        for ir in (0..mb).step_by(mr) {
-                            let apanel = ap[ir * kb..].as_ptr();
-                            let dst = c.ptr_at_mut(ic + ir, jc + jr);
-                            // SAFETY: the panels hold `kb * MR` / `kb * NR`
-                            // packed elements (the buffers were sized for
-                            // whole panels); the clipped tile
-                            // `min(MR, mb - ir) x min(NR, nb - jr)` at `dst`
-                            // lies inside `c`, which we borrow exclusively;
-                            // `K` was chosen for the detected instruction set.
-                            unsafe {
-                                K::run(
-                                    kb,
-                                    apanel,
-                                    bpanel,
-                                    dst,
-                                    rs,
-                                    cs,
-                                    mr.min(mb - ir),
-                                    nr.min(nb - jr),
-                                    alpha,
-                                    beta,
-                                )
-                            }
-                        }
-                    }
+                let mut c = c.rb_mut().submatrix(0, jc, m, nb).expect("block inside C");
+                if parts == 1 {
+                    pack::pack_b(nr, b, pc, jc, kb, nb, bp);
+                    let ap = abuf.slice::<T>(mc * kc);
+                    macro_kernel::<T, K>(alpha, a, bp, beta, c.rb_mut(), 0, pc, kb, mc, ap);
+                    continue;
                 }
+                // Pack B's panels in parallel: each task takes a run of whole panels.
+                let panels = nb.div_ceil(nr);
+                let per = panels.div_ceil(parts);
+                {
+                    use rayon::prelude::*;
+                    bp[..panels * nr * kb]
+                        .par_chunks_mut(per * nr * kb)
+                        .enumerate()
+                        .for_each(|(t, chunk)| {
+                            let j0 = t * per * nr;
+                            pack::pack_b(nr, b, pc, jc + j0, kb, (per * nr).min(nb - j0), chunk);
+                        });
+                }
+                let bp: &[T] = bp;
+                rayon::scope(|s| {
+                    let mut rest = c.rb_mut();
+                    let mut row0 = 0;
+                    while row0 < m {
+                        let rows = part_rows.min(m - row0);
+                        let (mine, tail) = rest.split_at_row(rows);
+                        rest = tail;
+                        let i0 = row0;
+                        s.spawn(move |_| {
+                            pack::with_buffers(|abuf, _| {
+                                let ap = abuf.slice::<T>(mc * kc);
+                                macro_kernel::<T, K>(alpha, a, bp, beta, mine, i0, pc, kb, mc, ap);
+                            })
+                        });
+                        row0 += rows;
+                    }
+                });
             }
         }
     });
+}
+
+/// The `ic`, `jr`, `ir` loops for one packed `kb x nb` block of B (`bp`) and
+/// rows `i0 .. i0 + c.rows()` of A (columns `pc .. pc + kb`); `c` is the
+/// matching block of C.
+#[allow(clippy::too_many_arguments)]
+fn macro_kernel<T: Scalar, K: Kernel<T>>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    bp: &[T],
+    beta: T,
+    mut c: MatMut<'_, T>,
+    i0: usize,
+    pc: usize,
+    kb: usize,
+    mc: usize,
+    ap: &mut [T],
+) {
+    let (m, nb) = c.shape();
+    let (mr, nr) = (K::MR, K::NR);
+    let (rs, cs) = (c.row_stride(), c.col_stride());
+    for ic in (0..m).step_by(mc) {
+        let mb = mc.min(m - ic);
+        pack::pack_a(mr, a, i0 + ic, pc, mb, kb, ap);
+        for jr in (0..nb).step_by(nr) {
+            let bpanel = bp[jr * kb..].as_ptr();
+            for ir in (0..mb).step_by(mr) {
+                let apanel = ap[ir * kb..].as_ptr();
+                let dst = c.ptr_at_mut(ic + ir, jr);
+                // SAFETY: the panels hold `kb * MR` / `kb * NR` packed
+                // elements (the buffers were sized for whole panels); the
+                // clipped tile `min(MR, mb - ir) x min(NR, nb - jr)` at `dst`
+                // lies inside `c`, which we borrow exclusively; `K` was
+                // chosen for the detected instruction set.
+                unsafe {
+                    K::run(
+                        kb,
+                        apanel,
+                        bpanel,
+                        dst,
+                        rs,
+                        cs,
+                        mr.min(mb - ir),
+                        nr.min(nb - jr),
+                        alpha,
+                        beta,
+                    )
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

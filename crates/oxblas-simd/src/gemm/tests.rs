@@ -186,7 +186,7 @@ fn public<T: Scalar>(par: Par) -> impl Fn(T, MatRef<'_, T>, MatRef<'_, T>, T, Ma
 fn packed_edges<T: Scalar>() {
     for isa in all_isas() {
         let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
-            packed(isa, al, a, b, be, c)
+            packed(isa, al, a, b, be, c, 1)
         };
         for m in 1..=12 {
             for n in 1..=32 {
@@ -326,6 +326,29 @@ fn two_threads_match_reference() {
             let l = (Layout::RowMajor, Layout::ColMajor, lc);
             check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &public::<f64>(Par::Rayon(2)));
             check_one::<f32>(m, n, k, l, 1.0, 0.5, false, &public::<f32>(Par::Rayon(2)));
+        }
+    }
+}
+
+/// The threaded driver (shared packed B, rows split) for both kernels and
+/// part counts that do and do not divide the rows evenly.
+#[test]
+fn threaded_driver_with_shared_b() {
+    for isa in all_isas() {
+        for threads in [2, 3] {
+            let run64 =
+                move |al, a: MatRef<'_, f64>, b: MatRef<'_, f64>, be, c: MatMut<'_, f64>| {
+                    packed(isa, al, a, b, be, c, threads)
+                };
+            let run32 =
+                move |al, a: MatRef<'_, f32>, b: MatRef<'_, f32>, be, c: MatMut<'_, f32>| {
+                    packed(isa, al, a, b, be, c, threads)
+                };
+            for &(m, n, k) in &[(200, 50, 70), (97, 130, 400), (301, 9, 33)] {
+                let l = (Layout::RowMajor, Layout::ColMajor, Layout::Padded);
+                check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &run64);
+                check_one::<f32>(m, n, k, l, -2.0, 0.0, true, &run32);
+            }
         }
     }
 }
