@@ -1,11 +1,11 @@
 //! Times the simd backend's gemm against OpenBLAS's CBLAS in one process, on
 //! the same inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_gemm --features openblas [-- quick] [cpu] [big|small|threads]`
+//! `cargo run --release --example probe_gemm --features openblas [-- quick] [cpu] [big|small|level3|threads]`
 //!
 //! (`quick`: 3 rounds instead of 7; `cpu`: time single-threaded cases by the
 //! thread's CPU time instead of the wall clock, which a busy machine disturbs
-//! less; `big`/`small`/`threads`: only those cases.)
+//! less; `big`/`small`/`level3`/`threads`: only those cases.)
 //!
 //! Prints, per case, GFLOP/s of each, the ratio `simd / openblas` (above 1:
 //! simd is faster) and the simd fraction of the single-core FMA peak
@@ -37,6 +37,35 @@ extern "C" {
         lda: i32,
         b: *const f64,
         ldb: i32,
+        beta: f64,
+        c: *mut f64,
+        ldc: i32,
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn cblas_dtrsm(
+        order: i32,
+        side: i32,
+        uplo: i32,
+        ta: i32,
+        diag: i32,
+        m: i32,
+        n: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
+        b: *mut f64,
+        ldb: i32,
+    );
+    #[allow(clippy::too_many_arguments)]
+    fn cblas_dsyrk(
+        order: i32,
+        uplo: i32,
+        trans: i32,
+        n: i32,
+        k: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
         beta: f64,
         c: *mut f64,
         ldc: i32,
@@ -348,6 +377,99 @@ fn parallel_efficiency<T: Elem>(n: usize, threads: usize, rounds: usize) {
     );
 }
 
+/// dtrsm (left, lower, non-unit, n x n system with n right-hand sides) and
+/// dsyrk (lower, n x n from n x n) against OpenBLAS.
+fn level3_cases(n: usize, rounds: usize) {
+    use oxblas_core::{Diag, Side, Uplo};
+    let mut l = fill::<f64>(n * n, 7);
+    for i in 0..n {
+        l[i * n + i] = 4.0 + (i % 3) as f64;
+    }
+    let b = fill::<f64>(n * n, 8);
+    let (mut x1, mut x2) = (b.clone(), b.clone());
+    let lv = MatRef::from_slice(&l, n, n).unwrap();
+    let flops = (n * n * n) as f64;
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            x1.copy_from_slice(&b);
+            let xv = MatMut::from_slice(&mut x1, n, n).unwrap();
+            level3::trsm(Side::Left, Uplo::Lower, Diag::NonUnit, 1.0, lv, xv).unwrap();
+        },
+        &mut || {
+            x2.copy_from_slice(&b);
+            let ni = n as i32;
+            // SAFETY: row-major n x n buffers; 141/121/131: left, lower, non-unit.
+            unsafe {
+                cblas_dtrsm(
+                    ROW_MAJOR,
+                    141,
+                    122,
+                    NO_TRANS,
+                    131,
+                    ni,
+                    ni,
+                    1.0,
+                    l.as_ptr(),
+                    ni,
+                    x2.as_mut_ptr(),
+                    ni,
+                )
+            }
+        },
+    );
+    check_close(&x1, &x2, n, "trsm");
+    println!(
+        "dtrsm L/lower {n}x{n}, {n} rhs  simd {:>7.2} GF/s  openblas {:>7.2} GF/s  ratio {:>5.2}x",
+        flops / ts / 1e9,
+        flops / to / 1e9,
+        to / ts
+    );
+    let a = fill::<f64>(n * n, 9);
+    let (mut c1, mut c2) = (vec![0.0; n * n], vec![0.0; n * n]);
+    let av = MatRef::from_slice(&a, n, n).unwrap();
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            let cv = MatMut::from_slice(&mut c1, n, n).unwrap();
+            level3::syrk(Uplo::Lower, 1.0, av, 0.0, cv).unwrap();
+        },
+        &mut || {
+            let ni = n as i32;
+            // SAFETY: row-major n x n buffers; 122: lower.
+            unsafe {
+                cblas_dsyrk(
+                    ROW_MAJOR,
+                    122,
+                    NO_TRANS,
+                    ni,
+                    ni,
+                    1.0,
+                    a.as_ptr(),
+                    ni,
+                    0.0,
+                    c2.as_mut_ptr(),
+                    ni,
+                )
+            }
+        },
+    );
+    let lower = |c: &[f64]| -> Vec<f64> {
+        (0..n)
+            .flat_map(|i| c[i * n..i * n + i + 1].to_vec())
+            .collect()
+    };
+    check_close(&lower(&c1), &lower(&c2), n, "syrk");
+    println!(
+        "dsyrk lower {n}x{n}             simd {:>7.2} GF/s  openblas {:>7.2} GF/s  ratio {:>5.2}x",
+        flops / ts / 1e9,
+        flops / to / 1e9,
+        to / ts
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "quick");
@@ -381,6 +503,10 @@ fn main() {
         }
         case::<f64>(4096, 64, 4096, Par::Seq, rounds);
         case::<f32>(4096, 64, 4096, Par::Seq, rounds);
+    }
+    if only("level3") {
+        level3_cases(256, rounds);
+        level3_cases(1024, rounds);
     }
     if only("threads") {
         // Threads are timed by the wall clock.

@@ -109,69 +109,69 @@ pub fn syrk<T: Scalar>(
     alpha: T,
     a: MatRef<'_, T>,
     beta: T,
-    mut c: MatMut<'_, T>,
+    c: MatMut<'_, T>,
 ) -> Result<()> {
     validate::syrk(Op::Syrk, a.shape(), c.shape())?;
-    let (n, k) = a.shape();
-    let par = crate::current_par();
-    // Block rows of C: the part of each block row strictly inside the
-    // triangle is one gemm; the diagonal block goes through a full temporary
-    // product of which only the triangle is written back.
+    let n = a.rows();
     let mut tmp = Mat::<T>::zeros(SYRK_NB.min(n), SYRK_NB.min(n));
-    let mut i0 = 0;
-    while i0 < n {
-        let ib = SYRK_NB.min(n - i0);
-        let (ai, _) = a.split_at_row(i0 + ib);
-        let (_, ai) = ai.split_at_row(i0);
-        let (strip_cols, strip_a) = match uplo {
-            Uplo::Lower => (0..i0, a.split_at_row(i0).0),
-            Uplo::Upper => (i0 + ib..n, a.split_at_row(i0 + ib).1),
-        };
-        if !strip_cols.is_empty() {
-            let strip = c
-                .rb_mut()
-                .submatrix(i0, strip_cols.start, ib, strip_cols.len())
-                .expect("block inside C");
-            gemm::gemm_with(gemm::isa(), alpha, ai, strip_a.t(), beta, strip, par);
-        }
-        let mut t = tmp
-            .as_mut()
-            .submatrix(0, 0, ib, ib)
-            .expect("block inside tmp");
-        gemm::gemm_with(
-            gemm::isa(),
-            T::ONE,
-            ai,
-            ai.t(),
-            T::ZERO,
-            t.rb_mut(),
-            Par::Seq,
-        );
-        for r in 0..ib {
-            let cols = match uplo {
-                Uplo::Lower => 0..r + 1,
-                Uplo::Upper => r..ib,
-            };
-            for q in cols {
-                let v = if alpha == T::ZERO {
-                    // A is not read when alpha == 0 (its NaN must not leak in).
-                    combine(T::ZERO, T::ZERO, beta, || c[(i0 + r, i0 + q)])
-                } else {
-                    combine(alpha, t[(r, q)], beta, || c[(i0 + r, i0 + q)])
-                };
-                c[(i0 + r, i0 + q)] = v;
-            }
-        }
-        i0 += ib;
-    }
-    let _ = k;
+    syrk_rec(uplo, alpha, a, beta, c, &mut tmp, crate::current_par());
     Ok(())
 }
 
-/// Rows of C per syrk block: the diagonal blocks are computed in full and
-/// half thrown away, so they should be small against `n`, but large enough
-/// that the strip gemm runs at full speed (a multiple of the 6-row kernel).
-const SYRK_NB: usize = 96;
+/// Recursive syrk: with `C = [C11 C12; C21 C22]` and `A = [A1; A2]`, the
+/// off-diagonal block in the triangle is one large gemm (`C21 = A2 A1^T` or
+/// `C12 = A1 A2^T`), and the diagonal blocks recurse; leaves of order at
+/// most `SYRK_NB` go through a full temporary product of which only the
+/// triangle is written back.
+fn syrk_rec<T: Scalar>(
+    uplo: Uplo,
+    alpha: T,
+    a: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    tmp: &mut Mat<T>,
+    par: Par,
+) {
+    let n = a.rows();
+    if n <= SYRK_NB {
+        let mut t = tmp.as_mut().submatrix(0, 0, n, n).expect("leaf fits tmp");
+        if alpha != T::ZERO {
+            gemm::gemm_with(gemm::isa(), T::ONE, a, a.t(), T::ZERO, t.rb_mut(), Par::Seq);
+        }
+        for r in 0..n {
+            let cols = match uplo {
+                Uplo::Lower => 0..r + 1,
+                Uplo::Upper => r..n,
+            };
+            for q in cols {
+                // With alpha == 0, A is not read (its NaN must not leak in).
+                let acc = if alpha == T::ZERO { T::ZERO } else { t[(r, q)] };
+                let v = combine(alpha, acc, beta, || c[(r, q)]);
+                c[(r, q)] = v;
+            }
+        }
+        return;
+    }
+    // Split at a multiple of the leaf size so that the leaves are full.
+    let h = (n / 2).div_ceil(SYRK_NB / 2) * (SYRK_NB / 2);
+    let (a1, a2) = a.split_at_row(h);
+    let (top, bottom) = c.split_at_row(h);
+    let (c11, c12) = top.split_at_col(h);
+    let (c21, c22) = bottom.split_at_col(h);
+    let isa = gemm::isa();
+    match uplo {
+        Uplo::Lower => gemm::gemm_with(isa, alpha, a2, a1.t(), beta, c21, par),
+        Uplo::Upper => gemm::gemm_with(isa, alpha, a1, a2.t(), beta, c12, par),
+    }
+    syrk_rec(uplo, alpha, a1, beta, c11, tmp, par);
+    syrk_rec(uplo, alpha, a2, beta, c22, tmp, par);
+}
+
+/// Order of the syrk leaves. A leaf computes its whole square and keeps
+/// the triangle, so small leaves waste little; 32 keeps the off-diagonal
+/// gemms large enough to run fast (measured with `probe_gemm -- cpu level3`:
+/// 32 was within noise of OpenBLAS at n = 1024, 96 was 6-20% slower).
+const SYRK_NB: usize = 32;
 
 /// Order of the diagonal blocks trsm solves by substitution; everything
 /// else is gemm.
@@ -271,14 +271,42 @@ fn trsm_rec<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T
     }
 }
 
-/// Substitution for a small triangle, in the loop order that walks `b`
-/// along its contiguous dimension.
-fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+/// Substitution for a small triangle, compiled for AVX2+FMA where the CPU
+/// has it (the row updates then run 4 or 8 lanes wide).
+fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T>) {
+    #[cfg(target_arch = "x86_64")]
+    if gemm::isa() == gemm::Isa::Avx2Fma {
+        // SAFETY: `Isa::Avx2Fma` is only detected when pulp's `x86::V3`
+        // check (AVX2 + FMA) succeeded.
+        return unsafe { trsm_base_avx2(uplo, diag, a, b) };
+    }
+    trsm_base_body::<T, false>(uplo, diag, a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn trsm_base_avx2<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T>) {
+    trsm_base_body::<T, true>(uplo, diag, a, b)
+}
+
+/// The substitution, in the loop order that walks `b` along its contiguous
+/// dimension. `FMA`: fuse the row updates (only where the hardware has FMA).
+#[inline(always)]
+fn trsm_base_body<T: Scalar, const FMA: bool>(
+    uplo: Uplo,
+    diag: Diag,
+    a: MatRef<'_, T>,
+    mut b: MatMut<'_, T>,
+) {
     let (m, n) = b.shape();
-    let order: Vec<usize> = match uplo {
-        Uplo::Lower => (0..m).collect(),
-        Uplo::Upper => (0..m).rev().collect(),
-    };
+    let mut order = [0usize; TRSM_BASE];
+    for (i, o) in order.iter_mut().enumerate().take(m) {
+        *o = match uplo {
+            Uplo::Lower => i,
+            Uplo::Upper => m - 1 - i,
+        };
+    }
+    let order = &order[..m];
     let before = |i: usize, p: usize| match uplo {
         Uplo::Lower => p < i,
         Uplo::Upper => p > i,
@@ -289,9 +317,9 @@ fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<
     if b.row_stride().unsigned_abs() <= b.col_stride().unsigned_abs() {
         // Columns of B contiguous (or neither): one column at a time.
         for j in 0..n {
-            for &i in &order {
+            for &i in order {
                 let mut s = unsafe { *b.ptr_at_mut(i, j) };
-                for &p in &order {
+                for &p in order {
                     if before(i, p) {
                         s -= unsafe { *a.get_unchecked(i, p) * *b.ptr_at_mut(p, j) };
                     }
@@ -305,8 +333,8 @@ fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<
     } else {
         // Rows of B contiguous: row operations over all n columns.
         let unit = b.col_stride() == 1;
-        for &i in &order {
-            for &p in &order {
+        for &i in order {
+            for &p in order {
                 if !before(i, p) {
                     continue;
                 }
@@ -321,8 +349,14 @@ fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<
                             core::slice::from_raw_parts(b.ptr_at_mut(p, 0) as *const T, n),
                         )
                     };
-                    for (x, &y) in bi.iter_mut().zip(bp) {
-                        *x -= l * y;
+                    if FMA {
+                        for (x, &y) in bi.iter_mut().zip(bp) {
+                            *x = (-l).mul_add(y, *x);
+                        }
+                    } else {
+                        for (x, &y) in bi.iter_mut().zip(bp) {
+                            *x -= l * y;
+                        }
                     }
                 } else {
                     for j in 0..n {
