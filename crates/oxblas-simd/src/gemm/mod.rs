@@ -18,6 +18,7 @@ mod small;
 
 use std::sync::OnceLock;
 
+#[cfg(target_arch = "x86_64")]
 use oxblas_core::cast::{cast, cast_mat_mut, cast_mat_ref};
 use oxblas_core::{validate, MatMut, MatRef, Op, Par, Result, Scalar};
 
@@ -30,6 +31,7 @@ pub(crate) enum Isa {
     /// Plain Rust kernels (autovectorized where the target has baseline SIMD).
     Portable,
     /// x86-64 AVX2 + FMA (pulp's `x86::V3` level).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     Avx2Fma,
 }
 
