@@ -440,11 +440,9 @@ pub fn gemm_batched<T: Scalar>(
         validate::gemm(Op::GemmBatched, a.shape(), b.shape(), c.shape())?;
     }
     let isa = gemm::isa();
-    let work: usize = a
-        .iter()
-        .zip(b)
-        .map(|(a, b)| a.rows() * a.cols() * b.cols())
-        .sum();
+    let work = a.iter().zip(b).fold(0usize, |w, (a, b)| {
+        w.saturating_add(a.rows().saturating_mul(a.cols()).saturating_mul(b.cols()))
+    });
     let par = crate::current_par();
     if par.threads() > 1 && a.len() >= 2 && work >= BATCH_PAR_MIN_WORK {
         use rayon::prelude::*;

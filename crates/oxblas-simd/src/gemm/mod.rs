@@ -9,7 +9,13 @@
 //! - `small.rs`: the unpacked path for tiny products.
 //!
 //! The instruction set is detected once (pulp's `x86::V3` = AVX2+FMA, else
-//! the portable kernels) and every call dispatches on it.
+//! the portable kernels) and every call dispatches on it. AVX-512 (pulp's
+//! `x86::V4`) has no kernel of its own yet: such CPUs run the AVX2 kernels.
+//!
+//! Threads (`Par::Rayon(n)`, only for `m n k >= 96^3` and never from inside a
+//! rayon worker): when C is at least as tall as wide, the driver splits the
+//! rows of C over the threads and packs each block of B once for all of
+//! them; otherwise C's columns are split and each part runs on its own.
 
 mod blocking;
 mod microkernel;
@@ -133,7 +139,9 @@ pub(crate) fn gemm_with<T: Scalar>(
         return small::gemm(isa, alpha, a, b, beta, c);
     }
     let threads = par.threads();
-    if threads > 1 && m * n * k >= PAR_MIN_WORK && rayon::current_thread_index().is_none() {
+    // Saturating: broadcast (zero-stride) inputs can have huge dimensions.
+    let work = m.saturating_mul(n).saturating_mul(k);
+    if threads > 1 && work >= PAR_MIN_WORK && rayon::current_thread_index().is_none() {
         if m >= n && m >= 2 * PAR_MIN_SPLIT {
             // Rows of C split over the threads, B packed once and shared.
             return packed(isa, alpha, a, b, beta, c, threads);
