@@ -489,7 +489,7 @@ fn main() {
     // One thread for the simd backend too (batched gemm would use rayon).
     oxblas_simd::set_num_threads(1);
     if only("small") {
-        for s in [4, 8, 16, 32] {
+        for s in [4, 8, 16, 32, 64, 128] {
             case::<f64>(s, s, s, Par::Seq, rounds);
             case::<f32>(s, s, s, Par::Seq, rounds);
         }
