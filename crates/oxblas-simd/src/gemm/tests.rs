@@ -402,3 +402,13 @@ fn arch_name_names_the_detected_level() {
         Isa::Portable => assert!(name.contains("portable")),
     }
 }
+
+#[test]
+fn inside_a_rayon_worker_calls_stay_sequential_and_correct() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| {
+        assert_eq!(crate::current_par(), Par::Seq);
+        let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
+        check_one::<f64>(150, 140, 130, l, 1.0, 0.0, true, &public::<f64>(Par::Rayon(2)));
+    });
+}
