@@ -181,6 +181,19 @@ impl Backend for Simd {
     fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
         lapack::qr::factor_pivoted(a)
     }
+    fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        lapack::lu::solve(lu, b)
+    }
+    fn cholesky_solve<T: Scalar>(c: &Cholesky<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        lapack::cholesky::solve(c, b)
+    }
+    fn solve<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+        lapack::lu::solve_system(a, b)
+    }
+    fn inv<T: Scalar>(a: MatRef<'_, T>) -> Result<Mat<T>> {
+        oxblas_core::validate::square(oxblas_core::Op::Inv, a.shape())?;
+        lapack::lu::inverse(&lapack::lu::factor(a)?)
+    }
     fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
         lapack::eigh::eigh(a)
     }

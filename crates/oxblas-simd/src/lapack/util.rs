@@ -166,7 +166,11 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 
 /// Exchanges rows `i` and `j` of `a` (`i != j`, both in range).
 pub(crate) fn swap_rows<T: Scalar>(a: &mut MatMut<'_, T>, i: usize, j: usize) {
-    debug_assert!(i < a.rows() && j < a.rows() && i != j);
+    // A real check: the raw swap below must never leave the view.
+    assert!(
+        i < a.rows() && j < a.rows() && i != j,
+        "swap_rows out of range"
+    );
     let (n, cs) = (a.cols(), a.col_stride());
     let pi = a.ptr_at_mut(i, 0);
     let pj = a.ptr_at_mut(j, 0);

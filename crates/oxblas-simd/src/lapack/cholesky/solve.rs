@@ -8,8 +8,10 @@ use crate::lapack::util::{trsm_left, Tri};
 /// Solves $AX = B$ from the Cholesky factor of `A`: $LY = B$, then $L^TX = Y$.
 ///
 /// # Errors
-/// [`oxblas_core::Error::DimensionMismatch`] if `b` does not have `n` rows.
+/// - [`oxblas_core::Error::DimensionMismatch`] if `b` does not have `n` rows;
+/// - [`oxblas_core::Error::NotSquare`] if a hand-built `c.l` is not square.
 pub fn solve<T: Scalar>(c: &Cholesky<T>, b: oxblas_core::MatRef<'_, T>) -> Result<Mat<T>> {
+    validate::square(Op::CholeskySolve, c.l.shape())?;
     validate::rhs(Op::CholeskySolve, c.l.rows(), b.shape())?;
     let mut x = b.to_owned();
     solve_in_place(c, x.as_mut(), current_par())?;
@@ -25,10 +27,9 @@ fn solve_in_place<T: Scalar>(c: &Cholesky<T>, mut x: MatMut<'_, T>, par: Par) ->
 /// $A^{-1}$ from the Cholesky factor of `A` (symmetric, both triangles filled).
 ///
 /// # Errors
-/// None today for a factor made by [`super::factor`]; the `Result` is kept
-/// for errors of the underlying kernels.
+/// [`oxblas_core::Error::NotSquare`] if a hand-built `c.l` is not square.
 pub fn inverse<T: Scalar>(c: &Cholesky<T>) -> Result<Mat<T>> {
-    let n = c.l.rows();
+    let n = validate::square(Op::CholeskySolve, c.l.shape())?;
     let mut x = Mat::<T>::identity(n);
     solve_in_place(c, x.as_mut(), current_par())?;
     // Symmetrize: average the rounding differences of the two triangles away.

@@ -178,3 +178,15 @@ fn inverse_is_symmetric_and_inverts() {
         assert!(r <= TOL, "n = {n}: ||A A^-1 - I|| ratio {r}");
     }
 }
+
+#[test]
+fn hand_built_non_square_factor_is_rejected() {
+    let c = oxblas_core::Cholesky {
+        l: Mat::<f64>::zeros(3, 2),
+    };
+    assert!(matches!(
+        solve(&c, Mat::<f64>::zeros(3, 1).as_ref()),
+        Err(Error::NotSquare { .. })
+    ));
+    assert!(matches!(inverse(&c), Err(Error::NotSquare { .. })));
+}

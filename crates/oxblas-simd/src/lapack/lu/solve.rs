@@ -11,8 +11,11 @@ use super::factor;
 ///
 /// # Errors
 /// - [`Error::DimensionMismatch`] if `b` does not have `lu.n()` rows;
-/// - [`Error::Singular`] with the index of the first exactly-zero pivot.
+/// - [`Error::Singular`] with the index of the first exactly-zero pivot;
+/// - [`Error::InvalidArgument`] if `lu` is malformed (hand-built with
+///   non-square factors, or pivots that are not `n` indices below `n`).
 pub fn solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
+    check_lu(lu)?;
     validate::rhs(Op::LuSolve, lu.n(), b.shape())?;
     if let Some(index) = lu.zero_pivot() {
         return Err(Error::Singular { index });
@@ -58,8 +61,10 @@ pub fn solve_system<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat
 /// inverted in place, then $A^{-1} = U^{-1} L^{-1} P$.
 ///
 /// # Errors
-/// [`Error::Singular`] with the index of the first exactly-zero pivot.
+/// [`Error::Singular`] with the index of the first exactly-zero pivot;
+/// [`Error::InvalidArgument`] if `lu` is malformed, as [`solve`].
 pub fn inverse<T: Scalar>(lu: &Lu<T>) -> Result<Mat<T>> {
+    check_lu(lu)?;
     let n = lu.n();
     if let Some(index) = lu.zero_pivot() {
         return Err(Error::Singular { index });
@@ -89,32 +94,48 @@ pub fn det<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
 /// $\|A^{-1}\|_1$, almost always within a factor 3, so the result is an upper
 /// bound of the true reciprocal condition number, usually within a factor 3.
 ///
-/// Returns 0 for a matrix with an exactly-zero pivot or `anorm == 0`, 1 for
-/// a `0 x 0` matrix, and NaN if `anorm` is NaN.
-pub fn rcond<T: Scalar>(lu: &Lu<T>, anorm: T) -> T {
-    let n = lu.n();
-    if n == 0 {
-        return T::ONE;
+/// Returns 0 for a matrix with an exactly-zero pivot or `anorm == 0`, and 1
+/// for a `0 x 0` matrix.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] if `anorm` is negative or not finite, or if
+/// `lu` is malformed, as [`solve`].
+pub fn rcond<T: Scalar>(lu: &Lu<T>, anorm: T) -> Result<T> {
+    check_lu(lu)?;
+    if !anorm.is_finite() || anorm < T::ZERO {
+        return Err(Error::InvalidArgument {
+            op: Op::Lu,
+            message: format!("anorm must be finite and non-negative, got {anorm}"),
+        });
     }
-    if anorm.is_nan() {
-        return anorm;
+    if lu.n() == 0 {
+        return Ok(T::ONE);
     }
     if anorm == T::ZERO || lu.zero_pivot().is_some() {
-        return T::ZERO;
+        return Ok(T::ZERO);
     }
-    let par = Par::Seq;
-    let est = match estimate_inverse_norm1(lu, par) {
-        Ok(e) => e,
-        Err(_) => return T::ZERO,
-    };
-    if est == T::ZERO || !est.is_finite() {
-        return if est == T::ZERO {
-            T::ONE / anorm
-        } else {
-            T::ZERO
-        };
+    let est = estimate_inverse_norm1(lu, Par::Seq)?;
+    if !est.is_finite() {
+        return Ok(T::ZERO);
     }
-    (T::ONE / est) / anorm
+    Ok((T::ONE / est) / anorm)
+}
+
+/// Checks what the solves rely on in a (possibly hand-built) [`Lu`].
+fn check_lu<T: Scalar>(lu: &Lu<T>) -> Result<()> {
+    let n = lu.factors.rows();
+    if lu.factors.cols() == n && lu.pivots.len() == n && lu.pivots.iter().all(|&p| p < n) {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument {
+        op: Op::LuSolve,
+        message: format!(
+            "malformed LU: {}x{} factors with {} pivots (need n x n factors and n pivots < n)",
+            n,
+            lu.factors.cols(),
+            lu.pivots.len()
+        ),
+    })
 }
 
 /// The 1-norm of `a` (largest absolute column sum); a convenience for [`rcond`].

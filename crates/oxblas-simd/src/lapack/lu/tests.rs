@@ -109,7 +109,7 @@ fn exactly_singular_factors_then_solve_fails() {
     let b = random::<f64>(17, 1, 1);
     assert_eq!(solve(&f, b.as_ref()), Err(Error::Singular { index: 5 }));
     assert_eq!(inverse(&f), Err(Error::Singular { index: 5 }));
-    assert_eq!(rcond(&f, norm_one(a.as_ref())), 0.0);
+    assert_eq!(rcond(&f, norm_one(a.as_ref())), Ok(0.0));
     // A zero matrix: every pivot is zero, nothing is divided.
     let z = Mat::<f32>::zeros(9, 9);
     let f = check_factor(z.as_ref());
@@ -134,12 +134,12 @@ fn zero_size_and_one_by_one() {
         (0, 2)
     );
     assert_eq!(inverse(&f).unwrap().shape(), (0, 0));
-    assert_eq!(rcond(&f, 0.0), 1.0);
+    assert_eq!(rcond(&f, 0.0), Ok(1.0));
     let one = Mat::from_rows(&[[-4.0f32]]).unwrap();
     let f = factor(one.as_ref()).unwrap();
     assert_eq!((f.factors[(0, 0)], f.pivots[0]), (-4.0, 0));
     assert_eq!(inverse(&f).unwrap()[(0, 0)], -0.25);
-    assert_eq!(rcond(&f, 4.0), 1.0);
+    assert_eq!(rcond(&f, 4.0), Ok(1.0));
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn rcond_estimate_brackets_the_true_value() {
         let a = with_condition::<f64>(n, cond, 9);
         let f = factor(a.as_ref()).unwrap();
         let anorm = norm_one(a.as_ref());
-        let est = rcond(&f, anorm);
+        let est = rcond(&f, anorm).unwrap();
         let inv = inverse(&f).unwrap();
         let truth = 1.0 / (anorm * norm_one(inv.as_ref()));
         // The estimate of ||A^-1|| is a lower bound, so rcond is an upper
@@ -240,4 +240,35 @@ fn rcond_estimate_brackets_the_true_value() {
         assert!(est >= truth * (1.0 - 1e-10), "n = {n}: {est} < {truth}");
         assert!(est <= truth * 10.0, "n = {n}: {est} >> {truth}");
     }
+}
+
+#[test]
+fn malformed_hand_built_factors_are_rejected() {
+    let good = factor(random::<f64>(4, 4, 1).as_ref()).unwrap();
+    let b = random::<f64>(4, 1, 2);
+    let mut bad = good.clone();
+    bad.pivots[2] = 4;
+    assert!(matches!(
+        solve(&bad, b.as_ref()),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(inverse(&bad), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        rcond(&bad, 1.0),
+        Err(Error::InvalidArgument { .. })
+    ));
+    let mut short = good.clone();
+    short.pivots.pop();
+    assert!(matches!(
+        solve(&short, b.as_ref()),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        rcond(&good, f64::NAN),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        rcond(&good, -1.0),
+        Err(Error::InvalidArgument { .. })
+    ));
 }

@@ -1,0 +1,266 @@
+//! Times the simd backend's LU, Cholesky and QR against OpenBLAS's LAPACK
+//! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
+//! inputs, alternating the two and taking medians.
+//!
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [threads]`
+//!
+//! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
+//! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
+//! column-major copy made outside the timed region; the simd time includes
+//! its own copy of the input, as the API does. With `threads`: the simd LU
+//! and Cholesky at n = 1024 with 2 threads against 1.
+
+use std::time::Instant;
+
+use oxblas_core::Mat;
+use oxblas_simd::lapack::{cholesky, lu, qr};
+
+const COL_MAJOR: i32 = 102;
+
+#[link(name = "openblas")]
+extern "C" {
+    fn openblas_set_num_threads(n: i32);
+}
+
+#[link(name = "lapacke")]
+extern "C" {
+    fn LAPACKE_dgetrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, ipiv: *mut i32) -> i32;
+    fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
+    fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
+}
+
+fn random(n: usize, seed: u64) -> Mat<f64> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    Mat::from_fn(n, n, |_, _| {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 0.5
+    })
+}
+
+fn spd(n: usize) -> Mat<f64> {
+    let b = random(n, 7);
+    let mut a = Mat::zeros(n, n);
+    oxblas_simd::gemm::gemm(
+        1.0,
+        b.as_ref(),
+        b.t(),
+        0.0,
+        a.as_mut(),
+        oxblas_core::Par::Seq,
+    )
+    .expect("shapes fit");
+    for i in 0..n {
+        a[(i, i)] += n as f64;
+    }
+    a
+}
+
+fn col_major(a: &Mat<f64>) -> Vec<f64> {
+    a.transpose().into_vec()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("timings are finite"));
+    v[v.len() / 2]
+}
+
+/// Seconds taken by `f`.
+fn timed(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+/// Alternates two candidates (each returns the seconds of one timed call)
+/// `rounds` times; medians of `reps`-call means.
+fn race(
+    rounds: usize,
+    reps: usize,
+    x: &mut dyn FnMut() -> f64,
+    y: &mut dyn FnMut() -> f64,
+) -> (f64, f64) {
+    x();
+    y();
+    let (mut tx, mut ty) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        tx.push((0..reps).map(|_| x()).sum::<f64>() / reps as f64);
+        ty.push((0..reps).map(|_| y()).sum::<f64>() / reps as f64);
+    }
+    (median(tx), median(ty))
+}
+
+fn reps_for(flops: f64) -> usize {
+    ((2e8 / flops) as usize).clamp(1, 200)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let rounds = if quick { 3 } else { 7 };
+    let only: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| matches!(*a, "lu" | "chol" | "qr"))
+        .collect();
+    let want = |op: &str| only.is_empty() || only.contains(&op);
+    // SAFETY: plain FFI call that sets OpenBLAS's thread count.
+    unsafe { openblas_set_num_threads(1) };
+    oxblas_simd::set_num_threads(1);
+    println!("f64, 1 thread, median of {rounds} rounds (GFLOP/s; ratio simd/openblas)");
+    println!(
+        "{:<10} {:>6} {:>10} {:>10} {:>8}",
+        "op", "n", "simd", "openblas", "ratio"
+    );
+    for &n in &[64usize, 256, 1024] {
+        let nn = n as i32;
+        if want("lu") {
+            let a = random(n, n as u64);
+            let flops = 2.0 * (n as f64).powi(3) / 3.0;
+            let mut buf = col_major(&a);
+            let mut ipiv = vec![0i32; n];
+            let src = buf.clone();
+            let ours = lu::factor(a.as_ref()).expect("finite square input");
+            let (ts, to) = race(
+                rounds,
+                reps_for(flops),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
+                    })
+                },
+                &mut || {
+                    buf.copy_from_slice(&src);
+                    timed(|| {
+                        // SAFETY: buf is n x n column-major, ipiv has n entries.
+                        let info = unsafe {
+                            LAPACKE_dgetrf(
+                                COL_MAJOR,
+                                nn,
+                                nn,
+                                buf.as_mut_ptr(),
+                                nn,
+                                ipiv.as_mut_ptr(),
+                            )
+                        };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            let same = ours
+                .pivots
+                .iter()
+                .zip(&ipiv)
+                .all(|(&p, &q)| p as i32 == q - 1);
+            report(
+                "lu",
+                n,
+                flops,
+                ts,
+                to,
+                if same { "" } else { "(pivots differ)" },
+            );
+        }
+        if want("chol") {
+            let a = spd(n);
+            let flops = (n as f64).powi(3) / 3.0;
+            let mut buf = col_major(&a);
+            let src = buf.clone();
+            let (ts, to) = race(
+                rounds,
+                reps_for(flops),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
+                    })
+                },
+                &mut || {
+                    buf.copy_from_slice(&src);
+                    timed(|| {
+                        // SAFETY: buf is n x n column-major.
+                        let info =
+                            unsafe { LAPACKE_dpotrf(COL_MAJOR, b'L', nn, buf.as_mut_ptr(), nn) };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            report("cholesky", n, flops, ts, to, "");
+        }
+        if want("qr") {
+            let a = random(n, 3 + n as u64);
+            let flops = 4.0 * (n as f64).powi(3) / 3.0;
+            let mut buf = col_major(&a);
+            let src = buf.clone();
+            let mut tau = vec![0.0; n];
+            let (ts, to) = race(
+                rounds,
+                reps_for(flops),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+                    })
+                },
+                &mut || {
+                    buf.copy_from_slice(&src);
+                    timed(|| {
+                        // SAFETY: buf is n x n column-major, tau has n entries.
+                        let info = unsafe {
+                            LAPACKE_dgeqrf(
+                                COL_MAJOR,
+                                nn,
+                                nn,
+                                buf.as_mut_ptr(),
+                                nn,
+                                tau.as_mut_ptr(),
+                            )
+                        };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            report("qr", n, flops, ts, to, "");
+        }
+    }
+    if args.iter().any(|a| a == "threads") {
+        let n = 1024;
+        println!("simd, n = {n}: 2 threads against 1 (speed-up)");
+        for op in ["lu", "chol"] {
+            let a = if op == "lu" { random(n, 1) } else { spd(n) };
+            let mut run = || {
+                if op == "lu" {
+                    std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
+                } else {
+                    std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
+                }
+            };
+            let mut t = [0.0; 2];
+            for (slot, threads) in [1usize, 2].into_iter().enumerate() {
+                oxblas_simd::set_num_threads(threads);
+                run();
+                t[slot] = median(
+                    (0..rounds)
+                        .map(|_| timed(&mut run))
+                        .collect(),
+                );
+            }
+            println!(
+                "{op:<10} {:>6} 1T {:.4}s 2T {:.4}s speed-up {:.2}x",
+                n,
+                t[0],
+                t[1],
+                t[0] / t[1]
+            );
+        }
+        oxblas_simd::set_num_threads(1);
+    }
+}
+
+fn report(op: &str, n: usize, flops: f64, ts: f64, to: f64, note: &str) {
+    println!(
+        "{op:<10} {n:>6} {:>10.2} {:>10.2} {:>8.2} {note}",
+        flops / ts * 1e-9,
+        flops / to * 1e-9,
+        to / ts
+    );
+}
