@@ -7,16 +7,6 @@ use oxblas_core::{
 
 use crate::gemm;
 
-/// `alpha * acc + beta * old`, reading `old` only when `beta != 0`.
-#[inline(always)]
-fn combine<T: Scalar>(alpha: T, acc: T, beta: T, old: impl FnOnce() -> T) -> T {
-    if beta == T::ZERO {
-        alpha * acc
-    } else {
-        alpha * acc + beta * old()
-    }
-}
-
 /// The pairwise distance matrix $out_{ij} = d(x_{i,:}, y_{j,:})$.
 ///
 /// # Errors
@@ -112,66 +102,11 @@ pub fn syrk<T: Scalar>(
     c: MatMut<'_, T>,
 ) -> Result<()> {
     validate::syrk(Op::Syrk, a.shape(), c.shape())?;
-    let n = a.rows();
-    let mut tmp = Mat::<T>::zeros(SYRK_NB.min(n), SYRK_NB.min(n));
-    syrk_rec(uplo, alpha, a, beta, c, &mut tmp, crate::current_par());
+    // The packed gemm driver restricted to the triangle: tiles outside it
+    // are skipped, tiles across the diagonal go through a temporary.
+    gemm::syrk_with(gemm::isa(), uplo, alpha, a, beta, c, crate::current_par());
     Ok(())
 }
-
-/// Recursive syrk: with `C = [C11 C12; C21 C22]` and `A = [A1; A2]`, the
-/// off-diagonal block in the triangle is one large gemm (`C21 = A2 A1^T` or
-/// `C12 = A1 A2^T`), and the diagonal blocks recurse; leaves of order at
-/// most `SYRK_NB` go through a full temporary product of which only the
-/// triangle is written back.
-fn syrk_rec<T: Scalar>(
-    uplo: Uplo,
-    alpha: T,
-    a: MatRef<'_, T>,
-    beta: T,
-    mut c: MatMut<'_, T>,
-    tmp: &mut Mat<T>,
-    par: Par,
-) {
-    let n = a.rows();
-    if n <= SYRK_NB {
-        let mut t = tmp.as_mut().submatrix(0, 0, n, n).expect("leaf fits tmp");
-        if alpha != T::ZERO {
-            gemm::gemm_with(gemm::isa(), T::ONE, a, a.t(), T::ZERO, t.rb_mut(), Par::Seq);
-        }
-        for r in 0..n {
-            let cols = match uplo {
-                Uplo::Lower => 0..r + 1,
-                Uplo::Upper => r..n,
-            };
-            for q in cols {
-                // With alpha == 0, A is not read (its NaN must not leak in).
-                let acc = if alpha == T::ZERO { T::ZERO } else { t[(r, q)] };
-                let v = combine(alpha, acc, beta, || c[(r, q)]);
-                c[(r, q)] = v;
-            }
-        }
-        return;
-    }
-    // Split at a multiple of the leaf size so that the leaves are full.
-    let h = (n / 2).div_ceil(SYRK_NB / 2) * (SYRK_NB / 2);
-    let (a1, a2) = a.split_at_row(h);
-    let (top, bottom) = c.split_at_row(h);
-    let (c11, c12) = top.split_at_col(h);
-    let (c21, c22) = bottom.split_at_col(h);
-    let isa = gemm::isa();
-    match uplo {
-        Uplo::Lower => gemm::gemm_with(isa, alpha, a2, a1.t(), beta, c21, par),
-        Uplo::Upper => gemm::gemm_with(isa, alpha, a1, a2.t(), beta, c12, par),
-    }
-    syrk_rec(uplo, alpha, a1, beta, c11, tmp, par);
-    syrk_rec(uplo, alpha, a2, beta, c22, tmp, par);
-}
-
-/// Order of the syrk leaves. A leaf computes its whole square and keeps
-/// the triangle, so small leaves waste little; 32 keeps the off-diagonal
-/// gemms large enough to run fast (measured with `probe_gemm -- cpu level3`:
-/// 32 was within noise of OpenBLAS at n = 1024, 96 was 6-20% slower).
-const SYRK_NB: usize = 32;
 
 /// Order of the diagonal blocks trsm solves by substitution; everything
 /// else is gemm.

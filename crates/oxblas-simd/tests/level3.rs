@@ -193,7 +193,15 @@ fn trsm_zero_diagonal_gives_infinity_not_error() {
     assert_eq!(b[(0, 0)], f64::INFINITY);
 }
 
-fn syrk_case<T: Scalar>(uplo: Uplo, n: usize, k: usize, alpha: f64, beta: f64, nan_c: bool) {
+fn syrk_case<T: Scalar>(
+    uplo: Uplo,
+    n: usize,
+    k: usize,
+    alpha: f64,
+    beta: f64,
+    nan_c: bool,
+    col_major_c: bool,
+) {
     let mut rng = Lcg((n * 7 + k) as u64);
     let a = rng.mat::<T>(n, k);
     let mut c = if nan_c {
@@ -203,7 +211,14 @@ fn syrk_case<T: Scalar>(uplo: Uplo, n: usize, k: usize, alpha: f64, beta: f64, n
     };
     let c0 = c.clone();
     let (alpha, beta) = (T::from_f64(alpha), T::from_f64(beta));
-    level3::syrk(uplo, alpha, a.as_ref(), beta, c.as_mut()).unwrap();
+    if col_major_c {
+        let mut buf = c.transpose().into_vec();
+        let cv = MatMut::from_slice_col_major(&mut buf, n, n).unwrap();
+        level3::syrk(uplo, alpha, a.as_ref(), beta, cv).unwrap();
+        c = MatRef::from_slice_col_major(&buf, n, n).unwrap().to_owned();
+    } else {
+        level3::syrk(uplo, alpha, a.as_ref(), beta, c.as_mut()).unwrap();
+    }
     let aat = naive(a.as_ref(), a.t());
     let eps = T::EPSILON.to_f64();
     for i in 0..n {
@@ -239,10 +254,22 @@ fn syrk_case<T: Scalar>(uplo: Uplo, n: usize, k: usize, alpha: f64, beta: f64, n
 
 fn syrk_all<T: Scalar>() {
     for uplo in [Uplo::Lower, Uplo::Upper] {
-        for &(n, k) in &[(1, 1), (7, 3), (96, 20), (97, 50), (200, 31), (5, 0)] {
-            syrk_case::<T>(uplo, n, k, 1.0, 0.0, true);
-            syrk_case::<T>(uplo, n, k, -2.5, 1.0, false);
-            syrk_case::<T>(uplo, n, k, 0.0, 2.5, false);
+        // 300 x 40 is above the threading threshold (off-diagonal gemm plus
+        // two diagonal halves side by side).
+        for &(n, k) in &[
+            (1, 1),
+            (7, 3),
+            (96, 20),
+            (97, 50),
+            (200, 31),
+            (5, 0),
+            (300, 40),
+        ] {
+            for col_major in [false, true] {
+                syrk_case::<T>(uplo, n, k, 1.0, 0.0, true, col_major);
+                syrk_case::<T>(uplo, n, k, -2.5, 1.0, false, col_major);
+                syrk_case::<T>(uplo, n, k, 0.0, 2.5, false, col_major);
+            }
         }
     }
 }

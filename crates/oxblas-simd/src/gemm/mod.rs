@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 #[cfg(target_arch = "x86_64")]
 use oxblas_core::cast::{cast, cast_mat_mut, cast_mat_ref};
-use oxblas_core::{validate, MatMut, MatRef, Op, Par, Result, Scalar};
+use oxblas_core::{validate, MatMut, MatRef, Op, Par, Result, Scalar, Uplo};
 
 use blocking::{caches, Blocking};
 use microkernel::{Kernel, Portable};
@@ -202,6 +202,21 @@ fn packed<T: Scalar>(
     c: MatMut<'_, T>,
     threads: usize,
 ) {
+    packed_tri(isa, alpha, a, b, beta, c, threads, None)
+}
+
+/// [`packed`], writing only the `tri` triangle of C when it is `Some`.
+#[allow(clippy::too_many_arguments)]
+fn packed_tri<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    threads: usize,
+    tri: Option<Uplo>,
+) {
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
         if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
@@ -211,7 +226,7 @@ fn packed<T: Scalar>(
             cast::<T, f64>(beta),
         ) {
             let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c, threads);
+            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c, threads, tri);
         }
         if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
             cast_mat_ref::<T, f32>(a),
@@ -220,11 +235,11 @@ fn packed<T: Scalar>(
             cast::<T, f32>(beta),
         ) {
             let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c, threads);
+            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c, threads, tri);
         }
     }
     let _ = isa;
-    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads)
+    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads, tri)
 }
 
 /// Splits `len` into the fewest blocks of at most `max`, of nearly equal
@@ -247,6 +262,7 @@ fn driver<T: Scalar, K: Kernel<T>>(
     beta: T,
     mut c: MatMut<'_, T>,
     threads: usize,
+    tri: Option<Uplo>,
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let (mr, nr) = (K::MR, K::NR);
@@ -268,7 +284,15 @@ fn driver<T: Scalar, K: Kernel<T>>(
                 if parts == 1 {
                     pack::pack_b(nr, b, pc, jc, kb, nb, bp);
                     let ap = abuf.slice::<T>(mc * kc);
-                    macro_kernel::<T, K>(alpha, a, bp, beta, c.rb_mut(), 0, pc, kb, mc, ap);
+                    let at = Origin {
+                        i0: 0,
+                        j0: jc,
+                        pc,
+                        kb,
+                        mc,
+                        tri,
+                    };
+                    macro_kernel::<T, K>(alpha, a, bp, beta, c.rb_mut(), at, ap);
                     continue;
                 }
                 // Pack B's panels in parallel: each task takes a run of whole panels.
@@ -296,7 +320,15 @@ fn driver<T: Scalar, K: Kernel<T>>(
                         s.spawn(move |_| {
                             pack::with_buffers(|abuf, _| {
                                 let ap = abuf.slice::<T>(mc * kc);
-                                macro_kernel::<T, K>(alpha, a, bp, beta, mine, i0, pc, kb, mc, ap);
+                                let at = Origin {
+                                    i0,
+                                    j0: jc,
+                                    pc,
+                                    kb,
+                                    mc,
+                                    tri,
+                                };
+                                macro_kernel::<T, K>(alpha, a, bp, beta, mine, at, ap);
                             })
                         });
                         row0 += rows;
@@ -307,55 +339,200 @@ fn driver<T: Scalar, K: Kernel<T>>(
     });
 }
 
+/// Where a macro-kernel call sits in the whole product.
+#[derive(Clone, Copy)]
+struct Origin {
+    /// Row of C (and A) of the block's first row.
+    i0: usize,
+    /// Column of C of the block's first column.
+    j0: usize,
+    /// First column of A (row of B) of the packed depth range.
+    pc: usize,
+    /// Depth of the packed panels.
+    kb: usize,
+    /// Rows per packed A block.
+    mc: usize,
+    /// Write only this triangle of C (by global indices), if set.
+    tri: Option<Uplo>,
+}
+
+/// Whether C's element `(i, j)` is written under `tri`.
+#[inline(always)]
+fn kept(tri: Option<Uplo>, i: usize, j: usize) -> bool {
+    match tri {
+        None => true,
+        Some(Uplo::Lower) => j <= i,
+        Some(Uplo::Upper) => j >= i,
+    }
+}
+
 /// The `ic`, `jr`, `ir` loops for one packed `kb x nb` block of B (`bp`) and
-/// rows `i0 .. i0 + c.rows()` of A (columns `pc .. pc + kb`); `c` is the
-/// matching block of C.
-#[allow(clippy::too_many_arguments)]
+/// rows `at.i0 .. at.i0 + c.rows()` of A (columns `at.pc .. at.pc + at.kb`);
+/// `c` is the matching block of C. With a triangle, tiles outside it are
+/// skipped and tiles across the diagonal go through a temporary.
 fn macro_kernel<T: Scalar, K: Kernel<T>>(
     alpha: T,
     a: MatRef<'_, T>,
     bp: &[T],
     beta: T,
     mut c: MatMut<'_, T>,
-    i0: usize,
-    pc: usize,
-    kb: usize,
-    mc: usize,
+    at: Origin,
     ap: &mut [T],
 ) {
     let (m, nb) = c.shape();
     let (mr, nr) = (K::MR, K::NR);
+    let Origin {
+        i0,
+        j0,
+        pc,
+        kb,
+        mc,
+        tri,
+    } = at;
     let (rs, cs) = (c.row_stride(), c.col_stride());
+    // Room for the largest register tile (6 x 16).
+    const TILE: usize = 128;
+    debug_assert!(mr * nr <= TILE);
     for ic in (0..m).step_by(mc) {
         let mb = mc.min(m - ic);
-        pack::pack_a(mr, a, i0 + ic, pc, mb, kb, ap);
+        let (gi, gi_end) = (i0 + ic, i0 + ic + mb - 1);
+        // A block wholly outside the triangle: skip it, packing included.
+        let outside = match tri {
+            None => false,
+            Some(Uplo::Lower) => j0 > gi_end,
+            Some(Uplo::Upper) => j0 + nb - 1 < gi,
+        };
+        if outside {
+            continue;
+        }
+        pack::pack_a(mr, a, gi, pc, mb, kb, ap);
         for jr in (0..nb).step_by(nr) {
             let bpanel = bp[jr * kb..].as_ptr();
+            let tw = nr.min(nb - jr);
             for ir in (0..mb).step_by(mr) {
                 let apanel = ap[ir * kb..].as_ptr();
+                let th = mr.min(mb - ir);
+                let (ti, tj) = (gi + ir, j0 + jr);
+                if tri.is_some() {
+                    let all = kept(tri, ti, tj)
+                        && kept(tri, ti + th - 1, tj + tw - 1)
+                        && kept(tri, ti, tj + tw - 1)
+                        && kept(tri, ti + th - 1, tj);
+                    let none = !kept(tri, ti, tj)
+                        && !kept(tri, ti + th - 1, tj + tw - 1)
+                        && !kept(tri, ti, tj + tw - 1)
+                        && !kept(tri, ti + th - 1, tj);
+                    if none {
+                        continue;
+                    }
+                    if !all {
+                        let mut tile = [T::ZERO; TILE];
+                        // SAFETY: as below for the panels; the destination is
+                        // the local `mr x nr` row-major tile (row stride nr).
+                        unsafe {
+                            K::run(
+                                kb,
+                                apanel,
+                                bpanel,
+                                tile.as_mut_ptr(),
+                                nr as isize,
+                                1,
+                                mr,
+                                nr,
+                                T::ONE,
+                                T::ZERO,
+                            )
+                        };
+                        for i in 0..th {
+                            for j in 0..tw {
+                                if kept(tri, ti + i, tj + j) {
+                                    let v = alpha * tile[i * nr + j];
+                                    let dst = c.ptr_at_mut(ic + ir + i, jr + j);
+                                    // SAFETY: (ic+ir+i, jr+j) is inside `c`,
+                                    // which we borrow exclusively.
+                                    unsafe {
+                                        *dst = if beta == T::ZERO { v } else { v + beta * *dst };
+                                    }
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                }
                 let dst = c.ptr_at_mut(ic + ir, jr);
                 // SAFETY: the panels hold `kb * MR` / `kb * NR` packed
                 // elements (the buffers were sized for whole panels); the
-                // clipped tile `min(MR, mb - ir) x min(NR, nb - jr)` at `dst`
-                // lies inside `c`, which we borrow exclusively; `K` was
-                // chosen for the detected instruction set.
-                unsafe {
-                    K::run(
-                        kb,
-                        apanel,
-                        bpanel,
-                        dst,
-                        rs,
-                        cs,
-                        mr.min(mb - ir),
-                        nr.min(nb - jr),
-                        alpha,
-                        beta,
-                    )
-                }
+                // clipped tile `th x tw` at `dst` lies inside `c`, which we
+                // borrow exclusively; `K` was chosen for the detected
+                // instruction set.
+                unsafe { K::run(kb, apanel, bpanel, dst, rs, cs, th, tw, alpha, beta) }
             }
         }
     }
+}
+
+/// $C \leftarrow \alpha A A^T + \beta C$ on the `uplo` triangle of C only,
+/// through the packed driver (tiles outside the triangle are skipped). Shapes
+/// must be validated (`C` is `n x n`, `A` is `n x k`).
+pub(crate) fn syrk_with<T: Scalar>(
+    isa: Isa,
+    uplo: Uplo,
+    alpha: T,
+    a: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    par: Par,
+) {
+    let (n, k) = a.shape();
+    if n == 0 {
+        return;
+    }
+    if alpha == T::ZERO || k == 0 {
+        for i in 0..n {
+            for j in 0..n {
+                if kept(Some(uplo), i, j) {
+                    let p = c.ptr_at_mut(i, j);
+                    // SAFETY: (i, j) is inside `c`, borrowed exclusively.
+                    unsafe {
+                        *p = if beta == T::ZERO { T::ZERO } else { beta * *p };
+                    }
+                }
+            }
+        }
+        return;
+    }
+    // Column-major C: (A A^T)^T = A A^T, so write C^T's other triangle.
+    if c.row_stride() == 1 && c.col_stride() != 1 && n > 1 {
+        let flipped = match uplo {
+            Uplo::Lower => Uplo::Upper,
+            Uplo::Upper => Uplo::Lower,
+        };
+        return syrk_with(isa, flipped, alpha, a, beta, c.t(), par);
+    }
+    let work = n.saturating_mul(n).saturating_mul(k) / 2;
+    if par.threads() > 1
+        && work >= PAR_MIN_WORK
+        && n >= 2 * PAR_MIN_SPLIT
+        && rayon::current_thread_index().is_none()
+    {
+        // Equal halves of work: the off-diagonal block as one threaded gemm,
+        // then the two diagonal triangles side by side.
+        let h = (n / 2).div_ceil(16) * 16;
+        let (a1, a2) = a.split_at_row(h);
+        let (top, bottom) = c.split_at_row(h);
+        let (c11, c12) = top.split_at_col(h);
+        let (c21, c22) = bottom.split_at_col(h);
+        match uplo {
+            Uplo::Lower => gemm_with(isa, alpha, a2, a1.t(), beta, c21, par),
+            Uplo::Upper => gemm_with(isa, alpha, a1, a2.t(), beta, c12, par),
+        }
+        rayon::join(
+            || syrk_with(isa, uplo, alpha, a1, beta, c11, Par::Seq),
+            || syrk_with(isa, uplo, alpha, a2, beta, c22, Par::Seq),
+        );
+        return;
+    }
+    packed_tri(isa, alpha, a, a.t(), beta, c, 1, Some(uplo));
 }
 
 #[cfg(test)]
