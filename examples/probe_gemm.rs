@@ -493,6 +493,9 @@ fn main() {
             case::<f64>(s, s, s, Par::Seq, rounds);
             case::<f32>(s, s, s, Par::Seq, rounds);
         }
+        // One output column / row: the matrix-vector path.
+        case::<f64>(2048, 1, 2048, Par::Seq, rounds);
+        case::<f64>(1, 2048, 2048, Par::Seq, rounds);
         batched::<f64>(10_000, 8, rounds);
         batched::<f32>(10_000, 8, rounds);
     }

@@ -6,7 +6,8 @@
 //!   (strides and transposes are absorbed here);
 //! - `microkernel.rs`: the register-blocked kernels (AVX2+FMA for f64 and f32,
 //!   a portable fallback);
-//! - `small.rs`: the unpacked path for tiny products.
+//! - `small.rs`: the unpacked path for tiny products;
+//! - `matvec.rs`: products with a single row or column (matrix-vector).
 //!
 //! The instruction set is detected once (pulp's `x86::V3` = AVX2+FMA, else
 //! the portable kernels) and every call dispatches on it. AVX-512 (pulp's
@@ -18,6 +19,7 @@
 //! them; otherwise C's columns are split and each part runs on its own.
 
 mod blocking;
+mod matvec;
 mod microkernel;
 mod pack;
 mod small;
@@ -137,6 +139,12 @@ pub(crate) fn gemm_with<T: Scalar>(
     }
     if m <= small::SMALL && n <= small::SMALL && k <= small::SMALL {
         return small::gemm(isa, alpha, a, b, beta, c);
+    }
+    if n == 1 {
+        return matvec::gemm(isa, alpha, a, b, beta, c);
+    }
+    if m == 1 {
+        return matvec::gemm(isa, alpha, b.t(), a.t(), beta, c.t());
     }
     let threads = par.threads();
     // Saturating: broadcast (zero-stride) inputs can have huge dimensions.

@@ -227,6 +227,10 @@ fn layouts_and_sizes<T: Scalar>() {
             (16, 16, 16),
             (17, 5, 33),
             (37, 41, 29),
+            (40, 1, 70),
+            (1, 40, 70),
+            (33, 1, 7),
+            (1, 1, 300),
         ] {
             for la in LAYOUTS {
                 for lb in LAYOUTS {
