@@ -455,3 +455,28 @@ fn syrk_driver_writes_exactly_its_triangle() {
         }
     }
 }
+
+/// Every m and n the small path takes, with B read in place (row-major)
+/// and gathered (column-major), for both instruction sets.
+#[test]
+fn small_path_every_shape() {
+    for isa in all_isas() {
+        let run64 = move |al, a: MatRef<'_, f64>, b: MatRef<'_, f64>, be, c: MatMut<'_, f64>| {
+            gemm_with(isa, al, a, b, be, c, Par::Seq)
+        };
+        let run32 = move |al, a: MatRef<'_, f32>, b: MatRef<'_, f32>, be, c: MatMut<'_, f32>| {
+            gemm_with(isa, al, a, b, be, c, Par::Seq)
+        };
+        for m in 1..=small::SMALL {
+            for n in 1..=small::SMALL {
+                for k in [1, 7, 16] {
+                    for lb in [Layout::RowMajor, Layout::ColMajor] {
+                        let l = (Layout::RowMajor, lb, Layout::RowMajor);
+                        check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &run64);
+                        check_one::<f32>(m, n, k, l, -1.0, 0.0, true, &run32);
+                    }
+                }
+            }
+        }
+    }
+}
