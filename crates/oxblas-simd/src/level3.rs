@@ -1,5 +1,24 @@
 //! Level-3 operations besides gemm: trsm, syrk, symm, batched gemm and the
-//! pairwise distance matrix.
+//! pairwise distance matrix. Almost all of their flops run in the packed
+//! gemm (`crate::gemm`): trsm recursively halves the triangle and updates
+//! with gemm, syrk is the gemm driver restricted to a triangle, symm mirrors
+//! the stored triangle and calls gemm.
+//!
+//! ```
+//! use oxblas_core::{Diag, Mat, Side, Uplo};
+//! use oxblas_simd::level3;
+//! // Solve L X = B for lower-triangular L (the upper triangle is never read).
+//! let l = Mat::<f64>::from_rows(&[[2.0, f64::NAN], [1.0, 4.0]])?;
+//! let mut b = Mat::<f64>::from_rows(&[[2.0], [9.0]])?;
+//! level3::trsm(Side::Left, Uplo::Lower, Diag::NonUnit, 1.0, l.as_ref(), b.as_mut())?;
+//! assert_eq!(b.as_slice(), &[1.0, 2.0]);
+//! // C = A A^T, lower triangle only.
+//! let a = Mat::<f64>::from_rows(&[[1.0, 2.0], [3.0, 4.0]])?;
+//! let mut c = Mat::<f64>::zeros(2, 2);
+//! level3::syrk(Uplo::Lower, 1.0, a.as_ref(), 0.0, c.as_mut())?;
+//! assert_eq!(c.as_slice(), &[5.0, 0.0, 11.0, 25.0]);
+//! # Ok::<(), oxblas_core::Error>(())
+//! ```
 
 use oxblas_core::{
     validate, Diag, Distance, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar, Side, Uplo,

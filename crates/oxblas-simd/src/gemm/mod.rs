@@ -68,7 +68,7 @@ pub fn arch_name() -> &'static str {
 
 /// Products with `m * n * k` below this run on one thread: below it, waking a
 /// second thread (several microseconds) costs more than it saves. 96^3 is
-/// about 60 us of single-core work on the reference machine.
+/// about 50 us of single-core work on the reference machine.
 const PAR_MIN_WORK: usize = 96 * 96 * 96;
 
 /// The smallest share of the split dimension one thread gets.
@@ -85,6 +85,17 @@ const PAR_MIN_SPLIT: usize = 48;
 /// # Errors
 /// [`oxblas_core::Error::DimensionMismatch`] unless `A` is `m x k`, `B` is
 /// `k x n` and `C` is `m x n`.
+///
+/// # Example
+/// ```
+/// use oxblas_core::{Mat, Par};
+/// let a = Mat::<f64>::from_rows(&[[1.0, 2.0], [3.0, 4.0]])?;
+/// let mut c = Mat::<f64>::filled(2, 2, f64::NAN); // not read: beta == 0
+/// // C = A^T A
+/// oxblas_simd::gemm::gemm(1.0, a.t(), a.as_ref(), 0.0, c.as_mut(), Par::Seq)?;
+/// assert_eq!(c.as_slice(), &[10.0, 14.0, 14.0, 20.0]);
+/// # Ok::<(), oxblas_core::Error>(())
+/// ```
 pub fn gemm<T: Scalar>(
     alpha: T,
     a: MatRef<'_, T>,
