@@ -2,7 +2,7 @@
 //! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
 //! inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [threads]`
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads]`
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
@@ -66,11 +66,38 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Seconds taken by `f`.
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
+}
+
+/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID): single-
+/// threaded runs are timed by it, which other processes on a busy machine
+/// disturb far less than the wall clock.
+fn thread_cpu_seconds() -> f64 {
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
+    unsafe { clock_gettime(3, &mut t) };
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
+static WALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Seconds taken by `f`: thread CPU time, or wall time in the threads section.
 fn timed(f: impl FnOnce()) -> f64 {
-    let t = Instant::now();
+    if WALL.load(std::sync::atomic::Ordering::Relaxed) {
+        let t = Instant::now();
+        f();
+        return t.elapsed().as_secs_f64();
+    }
+    let t = thread_cpu_seconds();
     f();
-    t.elapsed().as_secs_f64()
+    thread_cpu_seconds() - t
 }
 
 /// Alternates two candidates (each returns the seconds of one timed call)
@@ -96,6 +123,19 @@ fn reps_for(flops: f64) -> usize {
 }
 
 fn main() {
+    // Debian's liblapack.so.3 (which LAPACKE calls) carries its own copy of
+    // the OpenBLAS runtime: `openblas_set_num_threads` does not reach it, the
+    // environment variable (read when the libraries load) does. Re-run self
+    // with it set.
+    if std::env::var_os("OPENBLAS_NUM_THREADS").is_none() {
+        let exe = std::env::current_exe().expect("path of this example");
+        let status = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("OPENBLAS_NUM_THREADS", "1")
+            .status()
+            .expect("re-run with OPENBLAS_NUM_THREADS=1");
+        std::process::exit(status.code().unwrap_or(1));
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "quick");
     let rounds = if quick { 3 } else { 7 };
@@ -108,12 +148,18 @@ fn main() {
     // SAFETY: plain FFI call that sets OpenBLAS's thread count.
     unsafe { openblas_set_num_threads(1) };
     oxblas_simd::set_num_threads(1);
-    println!("f64, 1 thread, median of {rounds} rounds (GFLOP/s; ratio simd/openblas)");
+    println!(
+        "f64, 1 thread, thread CPU time, median of {rounds} rounds (GFLOP/s; ratio simd/openblas)"
+    );
     println!(
         "{:<10} {:>6} {:>10} {:>10} {:>8}",
         "op", "n", "simd", "openblas", "ratio"
     );
-    for &n in &[64usize, 256, 1024] {
+    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![64, 256, 1024];
+    }
+    for &n in &sizes {
         let nn = n as i32;
         if want("lu") {
             let a = random(n, n as u64);
@@ -224,7 +270,8 @@ fn main() {
     }
     if args.iter().any(|a| a == "threads") {
         let n = 1024;
-        println!("simd, n = {n}: 2 threads against 1 (speed-up)");
+        println!("simd, n = {n}: 2 threads against 1 (speed-up, wall clock)");
+        WALL.store(true, std::sync::atomic::Ordering::Relaxed);
         for op in ["lu", "chol"] {
             let a = if op == "lu" { random(n, 1) } else { spd(n) };
             let mut run = || {
@@ -238,11 +285,7 @@ fn main() {
             for (slot, threads) in [1usize, 2].into_iter().enumerate() {
                 oxblas_simd::set_num_threads(threads);
                 run();
-                t[slot] = median(
-                    (0..rounds)
-                        .map(|_| timed(&mut run))
-                        .collect(),
-                );
+                t[slot] = median((0..rounds).map(|_| timed(&mut run)).collect());
             }
             println!(
                 "{op:<10} {:>6} 1T {:.4}s 2T {:.4}s speed-up {:.2}x",

@@ -162,6 +162,60 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     pulp::Arch::new().dispatch(Vectorized(f))
 }
 
+// ------------------------------------------------------------------ copies
+
+/// `true` if every element is finite: `x * 0` is 0 for finite `x` and NaN
+/// otherwise, summed in eight lanes so that the loop vectorizes.
+pub(crate) fn all_finite<T: Scalar>(x: &[T]) -> bool {
+    let mut acc = [T::ZERO; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for l in 0..8 {
+            acc[l] += c[l] * T::ZERO;
+        }
+    }
+    let mut s = acc.iter().fold(T::ZERO, |a, &b| a + b);
+    for &v in chunks.remainder() {
+        s += v * T::ZERO;
+    }
+    s == T::ZERO
+}
+
+/// A row-major copy of `a`: row by row when rows are contiguous, by 32 x 32
+/// tiles when columns are (a transposed view), element by element otherwise.
+pub(crate) fn to_row_major<T: Scalar>(a: MatRef<'_, T>) -> oxblas_core::Mat<T> {
+    let (m, n) = a.shape();
+    let mut out = oxblas_core::Mat::zeros(m, n);
+    if m == 0 || n == 0 {
+        return out;
+    }
+    if a.is_row_unit() {
+        for i in 0..m {
+            if let Some(src) = a.row_slice(i) {
+                out.row_mut(i).copy_from_slice(src);
+            }
+        }
+    } else if a.row_stride() == 1 {
+        const TILE: usize = 32;
+        let dst = out.as_mut_slice();
+        for i0 in (0..m).step_by(TILE) {
+            for j0 in (0..n).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(n) {
+                    let col = a.ptr_at(i0, j);
+                    for i in i0..(i0 + TILE).min(m) {
+                        // SAFETY: i < m, j < n: element (i, j) of the view,
+                        // at col + (i - i0) with unit row stride.
+                        dst[i * n + j] = unsafe { *col.add(i - i0) };
+                    }
+                }
+            }
+        }
+    } else {
+        out = a.to_owned();
+    }
+    out
+}
+
 // -------------------------------------------------------------- row helpers
 
 /// Exchanges rows `i` and `j` of `a` (`i != j`, both in range).
@@ -300,8 +354,49 @@ pub(crate) fn trsm_left<T: Scalar>(
     }
 }
 
+/// Columns of `b` a leaf solve works on at a time: `TRSM_LEAF` rows of 128
+/// f64 stay in L1 while each is updated up to `TRSM_LEAF` times.
+const LEAF_CHUNK: usize = 128;
+
 #[inline(always)]
 fn trsm_leaf<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    let (n, cols) = b.shape();
+    if b.col_stride() != 1 && cols > 1 {
+        // Rows of `b` are strided (e.g. `b` is the transpose of a row-major
+        // block): solve on a row-major copy so that every row update is one
+        // contiguous, vectorized axpy.
+        let mut tmp = vec![T::ZERO; n * cols];
+        let (rs, cs) = (b.row_stride(), b.col_stride());
+        let src = b.ptr_at_mut(0, 0);
+        for c in 0..cols {
+            for i in 0..n {
+                // SAFETY: i < rows, c < cols: inside the view.
+                tmp[i * cols + c] = unsafe { *src.offset(i as isize * rs + c as isize * cs) };
+            }
+        }
+        if let Ok(view) = MatMut::from_slice(&mut tmp, n, cols) {
+            trsm_leaf(tri, a, view);
+        }
+        for c in 0..cols {
+            for i in 0..n {
+                // SAFETY: as above; `b` is borrowed exclusively.
+                unsafe { *src.offset(i as isize * rs + c as isize * cs) = tmp[i * cols + c] };
+            }
+        }
+        return;
+    }
+    let mut c0 = 0;
+    while c0 < cols {
+        let w = LEAF_CHUNK.min(cols - c0);
+        // SAFETY: columns c0..c0 + w lie inside `b`.
+        let chunk = unsafe { b.rb_mut().submatrix_unchecked(0, c0, n, w) };
+        trsm_leaf_rows(tri, a, chunk);
+        c0 += w;
+    }
+}
+
+#[inline(always)]
+fn trsm_leaf_rows<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let n = a.rows();
     for step in 0..n {
         let i = if tri.lower() { step } else { n - 1 - step };

@@ -3,7 +3,7 @@
 use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::lapack::util::{dot, split_point, syrk_upper_sub, vectorized, LEAF, TRSM_LEAF};
+use crate::lapack::util::{dot, split_point, syrk_upper_sub, trsm_left, vectorized, Tri, LEAF};
 
 /// Cholesky factorization $A = LL^T$, reading only the lower triangle of `a`.
 ///
@@ -23,7 +23,18 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
     if !finite {
         return Err(Error::NonFinite { op: Op::Cholesky });
     }
-    let mut l = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { T::ZERO });
+    let mut l = Mat::zeros(n, n);
+    for i in 0..n {
+        let dst = &mut l.row_mut(i)[..=i];
+        match a.row_slice(i) {
+            Some(src) => dst.copy_from_slice(&src[..=i]),
+            None => {
+                for (j, d) in dst.iter_mut().enumerate() {
+                    *d = a[(i, j)];
+                }
+            }
+        }
+    }
     factor_in_place(l.as_mut(), 0, current_par())?;
     // The rank-k updates wrote whole diagonal blocks: clear the upper triangle.
     for i in 0..n {
@@ -50,7 +61,8 @@ pub(crate) fn factor_in_place<T: Scalar>(
     let (mut a11, _) = top.split_at_col(n1);
     let (mut a21, mut a22) = bot.split_at_col(n1);
     factor_in_place(a11.rb_mut(), offset, par)?;
-    trsm_right_lower_t(a11.rb(), a21.rb_mut(), par)?;
+    // L21 = A21 L11^{-T}, i.e. L11 L21^T = A21^T.
+    trsm_left(Tri::Lower, a11.rb(), a21.rb_mut().t(), par)?;
     // A22 -= A21 A21^T on the lower triangle (the upper of the transposes).
     syrk_upper_sub(a21.rb().t(), a22.rb_mut().t(), par)?;
     factor_in_place(a22, offset + n1, par)
@@ -96,54 +108,4 @@ fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Solves $X L^T = B$ in place (`b <- B L^{-T}`) for lower-triangular `l`
-/// with a nonzero diagonal. Recursive over gemm; the leaf substitutes row by
-/// row with inner products along contiguous rows of `b` and `l`.
-pub(crate) fn trsm_right_lower_t<T: Scalar>(
-    l: MatRef<'_, T>,
-    b: MatMut<'_, T>,
-    par: Par,
-) -> Result<()> {
-    let n = l.rows();
-    if n == 0 || b.rows() == 0 {
-        return Ok(());
-    }
-    if n <= TRSM_LEAF {
-        vectorized(|| trsm_right_leaf(l, b));
-        return Ok(());
-    }
-    let n1 = split_point(n);
-    let (l_top, l_bot) = l.split_at_row(n1);
-    let (l11, _) = l_top.split_at_col(n1);
-    let (l21, l22) = l_bot.split_at_col(n1);
-    let (mut b1, mut b2) = b.split_at_col(n1);
-    trsm_right_lower_t(l11, b1.rb_mut(), par)?;
-    crate::gemm::gemm(-T::ONE, b1.rb(), l21.t(), T::ONE, b2.rb_mut(), par)?;
-    trsm_right_lower_t(l22, b2, par)
-}
-
-#[inline(always)]
-fn trsm_right_leaf<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
-    let n = l.rows();
-    // Rows of l, gathered once (contiguous, reused for every row of b).
-    let lrows: Vec<T> = (0..n)
-        .flat_map(|j| (0..n).map(move |k| (j, k)))
-        .map(|(j, k)| l[(j, k)])
-        .collect();
-    let inv: Vec<T> = (0..n).map(|j| T::ONE / l[(j, j)]).collect();
-    let mut x = vec![T::ZERO; n];
-    for r in 0..b.rows() {
-        for (j, xj) in x.iter_mut().enumerate() {
-            *xj = b[(r, j)];
-        }
-        for j in 0..n {
-            let s = dot(&x[..j], &lrows[j * n..j * n + j]);
-            x[j] = (x[j] - s) * inv[j];
-        }
-        for (j, &xj) in x.iter().enumerate() {
-            b[(r, j)] = xj;
-        }
-    }
 }

@@ -1,10 +1,10 @@
 //! Blocked Householder QR (`geqrf`).
 
-use oxblas_core::{validate, MatMut, MatRef, Op, Par, Qr, Result, Scalar};
+use oxblas_core::{Error, MatMut, MatRef, Op, Par, Qr, Result, Scalar};
 
 use super::reflector::{apply_householder, householder, BlockReflector};
 use crate::current_par;
-use crate::lapack::util::vectorized;
+use crate::lapack::util::{all_finite, to_row_major, vectorized};
 
 /// Reflectors per panel: each panel is factored with vector kernels, then
 /// applied to the trailing columns in compact WY form (gemm). 32 keeps an
@@ -21,14 +21,18 @@ pub(crate) const NB: usize = 3;
 /// # Errors
 /// [`oxblas_core::Error::NonFinite`] if `a` holds NaN or infinity.
 pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
-    validate::finite(Op::Qr, a)?;
     let (m, n) = a.shape();
     // Column-major working copy: row j of `w` is column j of A.
-    let mut w = a.t().to_owned();
+    // Column-major working copy (row j of `w` is column j of A), checked
+    // before any work.
+    let mut w = to_row_major(a.t());
+    if !all_finite(w.as_slice()) {
+        return Err(Error::NonFinite { op: Op::Qr });
+    }
     let mut tau = vec![T::ZERO; m.min(n)];
     factor_in_place(w.as_mut(), &mut tau, current_par())?;
     Ok(Qr {
-        factors: w.t().to_owned(),
+        factors: to_row_major(w.t()),
         tau,
     })
 }

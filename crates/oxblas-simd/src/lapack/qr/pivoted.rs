@@ -1,9 +1,9 @@
 //! Column-pivoted Householder QR (`geqp3` semantics).
 
-use oxblas_core::{validate, MatMut, MatRef, Op, PivotedQr, Qr, Result, Scalar};
+use oxblas_core::{Error, MatMut, MatRef, Op, PivotedQr, Qr, Result, Scalar};
 
 use super::reflector::{apply_householder, householder};
-use crate::lapack::util::{nrm2, swap_rows, vectorized};
+use crate::lapack::util::{all_finite, nrm2, swap_rows, to_row_major, vectorized};
 
 /// Column-pivoted QR, $AP = QR$, with $|r_{00}| \ge |r_{11}| \ge \dots$: at
 /// each step the remaining column of largest norm is moved forward (the
@@ -17,15 +17,19 @@ use crate::lapack::util::{nrm2, swap_rows, vectorized};
 /// # Errors
 /// [`oxblas_core::Error::NonFinite`] if `a` holds NaN or infinity.
 pub fn factor_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
-    validate::finite(Op::QrPivoted, a)?;
     let (m, n) = a.shape();
-    let mut w = a.t().to_owned();
+    // Column-major working copy (row j of `w` is column j of A), checked
+    // before any work.
+    let mut w = to_row_major(a.t());
+    if !all_finite(w.as_slice()) {
+        return Err(Error::NonFinite { op: Op::QrPivoted });
+    }
     let mut perm: Vec<usize> = (0..n).collect();
     let mut tau = vec![T::ZERO; m.min(n)];
     vectorized(|| pivoted_in_place(w.as_mut(), &mut perm, &mut tau));
     Ok(PivotedQr {
         qr: Qr {
-            factors: w.t().to_owned(),
+            factors: to_row_major(w.t()),
             tau,
         },
         perm,
