@@ -426,6 +426,44 @@ fn level3_cases(n: usize, rounds: usize) {
         flops / to / 1e9,
         to / ts
     );
+    // X L^T = B (right side, transposed lower: as in a Cholesky solve).
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            x1.copy_from_slice(&b);
+            let xv = MatMut::from_slice(&mut x1, n, n).unwrap();
+            level3::trsm(Side::Right, Uplo::Upper, Diag::NonUnit, 1.0, lv.t(), xv).unwrap();
+        },
+        &mut || {
+            x2.copy_from_slice(&b);
+            let ni = n as i32;
+            // SAFETY: row-major n x n buffers; 142/122/112/131: right, lower, trans, non-unit.
+            unsafe {
+                cblas_dtrsm(
+                    ROW_MAJOR,
+                    142,
+                    122,
+                    112,
+                    131,
+                    ni,
+                    ni,
+                    1.0,
+                    l.as_ptr(),
+                    ni,
+                    x2.as_mut_ptr(),
+                    ni,
+                )
+            }
+        },
+    );
+    check_close(&x1, &x2, n, "trsm right");
+    println!(
+        "dtrsm R/L^T {n}x{n}, {n} rows   simd {:>7.2} GF/s  openblas {:>7.2} GF/s  ratio {:>5.2}x",
+        flops / ts / 1e9,
+        flops / to / 1e9,
+        to / ts
+    );
     let a = fill::<f64>(n * n, 9);
     let (mut c1, mut c2) = (vec![0.0; n * n], vec![0.0; n * n]);
     let av = MatRef::from_slice(&a, n, n).unwrap();

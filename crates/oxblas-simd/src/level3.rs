@@ -227,7 +227,30 @@ fn trsm_rec<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T
 
 /// Substitution for a small triangle, compiled for AVX2+FMA where the CPU
 /// has it (the row updates then run 4 or 8 lanes wide).
-fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T>) {
+fn trsm_base<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    let (m, n) = b.shape();
+    if b.col_stride() != 1 && n > 1 && m > 1 {
+        // Rows of B not contiguous (e.g. the transposed B of a right-side
+        // solve): work on a row-major copy, where the row updates vectorize.
+        let mut tmp = vec![T::ZERO; m * n];
+        // Column by column: each column of `b` is contiguous here when `b`
+        // is a transposed row-major matrix, the case this copy is for.
+        for j in 0..n {
+            for i in 0..m {
+                // SAFETY: (i, j) is inside `b`.
+                tmp[i * n + j] = unsafe { *b.ptr_at_mut(i, j) };
+            }
+        }
+        let view = MatMut::from_slice(&mut tmp, m, n).expect("m * n elements");
+        trsm_base(uplo, diag, a, view);
+        for j in 0..n {
+            for i in 0..m {
+                // SAFETY: (i, j) is inside `b`, borrowed exclusively.
+                unsafe { *b.ptr_at_mut(i, j) = tmp[i * n + j] };
+            }
+        }
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if gemm::isa() == gemm::Isa::Avx2Fma {
         // SAFETY: `Isa::Avx2Fma` is only detected when pulp's `x86::V3`
