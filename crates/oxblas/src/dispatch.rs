@@ -87,7 +87,7 @@ pub fn set_num_threads(n: usize) {
     #[cfg(feature = "simd")]
     oxblas_simd::set_num_threads(n);
     #[cfg(feature = "openblas")]
-    <oxblas_openblas::OpenBlas as oxblas_core::Backend>::set_num_threads(n);
+    oxblas_openblas::set_num_threads(n);
 }
 
 /// The thread count set by [`set_num_threads`], else the number of CPUs.

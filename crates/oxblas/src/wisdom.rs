@@ -184,7 +184,8 @@ pub struct Signature {
     pub threads: usize,
     /// The `oxblas` crate version.
     pub crate_version: String,
-    /// The OpenBLAS backend's description, or `none` if not compiled in.
+    /// OpenBLAS's build configuration (`openblas_get_config`), or `none` if
+    /// the OpenBLAS backend is not compiled in.
     pub openblas_config: String,
     /// The SIMD backend's description, or `none` if not compiled in.
     pub simd_arch: String,
@@ -312,7 +313,7 @@ fn cpu_features() -> String {
 fn openblas_config() -> String {
     #[cfg(feature = "openblas")]
     {
-        one_line(&<oxblas_openblas::OpenBlas as oxblas_core::Backend>::description())
+        one_line(&oxblas_openblas::config())
     }
     #[cfg(not(feature = "openblas"))]
     {
