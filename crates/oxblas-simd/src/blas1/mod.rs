@@ -29,7 +29,7 @@ pub(crate) mod elem;
 pub(crate) mod kernels;
 pub(crate) mod strided;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use oxblas_core::{validate, Distance, Error, Op, Result, Scalar, VecMut, VecRef};
 
