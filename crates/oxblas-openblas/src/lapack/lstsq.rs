@@ -1,7 +1,8 @@
 //! Minimum-norm least squares by the SVD (`?gelsd`), with numpy's semantics.
 
-use oxblas_core::{validate, Error, Lstsq, Mat, MatMut, MatRef, Op, Result};
+use oxblas_core::{effective_rank, validate, Error, Lstsq, Mat, MatMut, MatRef, Op, Result};
 
+use super::svd::gesdd;
 use super::{check_info, iwork_len, work_len};
 use crate::elem::Elem;
 use crate::layout::{check_dims, copy_tiled, mat_from_col_major, to_col_major};
@@ -41,13 +42,23 @@ pub(crate) fn lstsq<E: Elem>(
             singular_values: Vec::new(),
         });
     }
+    if nrhs == 0 {
+        // ?gelsd rejects nrhs = 0: the singular values give the rank alone.
+        let s = gesdd(Op::Svd, a, None)?.0;
+        return Ok(Lstsq {
+            solution: Mat::zeros(n, 0),
+            residuals: Vec::new(),
+            rank: effective_rank(&s, rcond),
+            singular_values: s,
+        });
+    }
     let mut abuf = to_col_major(a);
     // gelsd needs B with max(m, n) rows: the solution (n rows) overwrites it.
-    let mut bbuf = vec![E::ZERO; ldb * nrhs.max(1)];
-    if nrhs > 0 {
-        let dst = MatMut::from_parts(&mut bbuf, 0, m, nrhs, 1, ldb as isize)?;
-        copy_tiled(b, dst);
-    }
+    let mut bbuf = vec![E::ZERO; ldb * nrhs];
+    copy_tiled(
+        b,
+        MatMut::from_parts(&mut bbuf, 0, m, nrhs, 1, ldb as isize)?,
+    );
     let mut s = vec![E::ZERO; m.min(n)];
     let mut rank = 0i32;
     let (m32, n32, r32, ldb32) = (m as i32, n as i32, nrhs as i32, ldb as i32);
@@ -64,7 +75,7 @@ pub(crate) fn lstsq<E: Elem>(
     let liwork = iwork_len(Op::Lstsq, iq[0])?;
     let mut work = vec![E::ZERO; lwork];
     let mut iwork = vec![0i32; liwork];
-    // SAFETY: abuf m x n (lda m >= 1), bbuf ldb x max(nrhs, 1) with
+    // SAFETY: abuf m x n (lda m >= 1), bbuf ldb x nrhs (nrhs >= 1) with
     // ldb = max(m, n), s min(m, n) entries, work/iwork of the queried sizes.
     let info = unsafe {
         E::gelsd(

@@ -9,7 +9,7 @@ use cblas_sys::{
 };
 use oxblas_core::{validate, Error, Lu, Mat, MatRef, Op, Result};
 
-use super::{check_info, work_len};
+use super::{check_info, with_lu_stack, work_len};
 use crate::elem::Elem;
 use crate::layout::{blas_int, check_dims, mat_from_col_major, to_col_major, to_row_major};
 
@@ -26,7 +26,9 @@ pub(crate) fn lu<E: Elem>(a: MatRef<'_, E>) -> Result<Lu<E>> {
     let mut buf = to_col_major(a);
     let mut ipiv = vec![0i32; n];
     // SAFETY: buf is n x n column-major with lda = n >= 1; ipiv has n entries.
-    let info = unsafe { E::getrf(n32, n32, &mut buf, n32, &mut ipiv) };
+    let info = with_lu_stack(n, || unsafe {
+        E::getrf(n32, n32, &mut buf, n32, &mut ipiv)
+    });
     // info > 0 (an exactly zero pivot) still leaves a complete factorization.
     check_info(Op::Lu, info)?;
     Ok(Lu {
@@ -129,17 +131,28 @@ pub(crate) fn solve<E: Elem>(a: MatRef<'_, E>, b: MatRef<'_, E>) -> Result<Mat<E
         return Ok(Mat::zeros(0, k));
     }
     let mut abuf = to_col_major(a);
-    let mut bbuf = to_col_major(b);
-    if bbuf.is_empty() {
-        // nrhs == 0: LAPACK still factors (and reports singularity); give it
-        // a valid pointer.
-        bbuf.push(E::ZERO);
-    }
     let mut ipiv = vec![0i32; n];
     let n32 = n as i32;
-    // SAFETY: abuf n x n (lda n), bbuf n x k (ldb n, at least one element),
-    // ipiv n entries; dimensions fit i32.
-    let info = unsafe { E::gesv(n32, k as i32, &mut abuf, n32, &mut ipiv, &mut bbuf, n32) };
+    if k == 0 {
+        // OpenBLAS's ?gesv returns at once for nrhs = 0; the default
+        // implementation still factors and reports a singular matrix.
+        // SAFETY: abuf n x n (lda n), ipiv n entries.
+        let info = with_lu_stack(n, || unsafe {
+            E::getrf(n32, n32, &mut abuf, n32, &mut ipiv)
+        });
+        if check_info(Op::Solve, info)? > 0 {
+            return Err(Error::Singular {
+                index: info as usize - 1,
+            });
+        }
+        return Ok(Mat::zeros(n, 0));
+    }
+    let mut bbuf = to_col_major(b);
+    // SAFETY: abuf n x n (lda n), bbuf n x k (ldb n), ipiv n entries;
+    // 1 <= n, k fit i32.
+    let info = with_lu_stack(n, || unsafe {
+        E::gesv(n32, k as i32, &mut abuf, n32, &mut ipiv, &mut bbuf, n32)
+    });
     if check_info(Op::Solve, info)? > 0 {
         return Err(Error::Singular {
             index: info as usize - 1,
@@ -159,7 +172,9 @@ pub(crate) fn inv<E: Elem>(a: MatRef<'_, E>) -> Result<Mat<E>> {
     let mut buf = to_col_major(a);
     let mut ipiv = vec![0i32; n];
     // SAFETY: buf n x n (lda n), ipiv n entries.
-    let info = unsafe { E::getrf(n32, n32, &mut buf, n32, &mut ipiv) };
+    let info = with_lu_stack(n, || unsafe {
+        E::getrf(n32, n32, &mut buf, n32, &mut ipiv)
+    });
     if check_info(Op::Inv, info)? > 0 {
         return Err(Error::Singular {
             index: info as usize - 1,
@@ -173,7 +188,9 @@ pub(crate) fn inv<E: Elem>(a: MatRef<'_, E>) -> Result<Mat<E>> {
     let mut work = vec![E::ZERO; lwork];
     // SAFETY: buf holds the LU factors from getrf (n x n, lda n), ipiv its
     // pivots, work has lwork >= n entries.
-    let info = unsafe { E::getri(n32, &mut buf, n32, &ipiv, &mut work, lwork as i32) };
+    let info = with_lu_stack(n, || unsafe {
+        E::getri(n32, &mut buf, n32, &ipiv, &mut work, lwork as i32)
+    });
     if check_info(Op::Inv, info)? > 0 {
         return Err(Error::Singular {
             index: info as usize - 1,
@@ -194,7 +211,9 @@ pub(crate) fn det<E: Elem>(a: MatRef<'_, E>) -> Result<E> {
     let mut buf = to_col_major(a.t());
     let mut ipiv = vec![0i32; n];
     // SAFETY: buf n x n (lda n), ipiv n entries.
-    let info = unsafe { E::getrf(n32, n32, &mut buf, n32, &mut ipiv) };
+    let info = with_lu_stack(n, || unsafe {
+        E::getrf(n32, n32, &mut buf, n32, &mut ipiv)
+    });
     check_info(Op::Det, info)?;
     let mut d = E::ONE;
     for (i, &p) in ipiv.iter().enumerate() {

@@ -50,3 +50,23 @@ pub(crate) fn iwork_len(op: Op, w: i32) -> Result<usize> {
     blas_int(op, n)?;
     Ok(n)
 }
+
+/// Stack that OpenBLAS's threaded LU (`getrf_parallel`, behind `?getrf`,
+/// `?gesv`) may use: each recursion level keeps a job table of about
+/// 512 KiB on the stack (`MAX_THREADS = 64` builds). Measured with
+/// OpenBLAS 0.3.21 on threads of a given stack size: 2 MiB (the default
+/// for spawned Rust threads) overflows from n = 40 (`sgesv`), 4 MiB from
+/// n = 1000, 5 MiB sufficed up to n = 6000. Calls run with at least
+/// `LU_RED_ZONE` bytes of stack left, on a fresh `LU_STACK` stack if needed.
+const LU_RED_ZONE: usize = 8 << 20;
+const LU_STACK: usize = 16 << 20;
+
+/// Runs `f` (which calls LU routines on an `n x n` matrix) with enough stack
+/// for OpenBLAS's threaded LU. Single-threaded OpenBLAS and small matrices
+/// (which OpenBLAS factors on one thread) need nothing.
+pub(crate) fn with_lu_stack<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    if n < 32 || crate::num_threads() <= 1 {
+        return f();
+    }
+    stacker::maybe_grow(LU_RED_ZONE, LU_STACK, f)
+}

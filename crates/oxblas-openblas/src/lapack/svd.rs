@@ -11,9 +11,9 @@ use super::{check_info, work_len};
 use crate::elem::Elem;
 use crate::layout::{check_dims, to_col_major};
 
-/// `?gesdd` on `A^T`. Returns `(s, U' buffer, VT' buffer)` where `U'` is
+/// `?gesdd` on `A^T` (`min(m, n) >= 1`, dimensions checked). Returns `(s, U' buffer, VT' buffer)` where `U'` is
 /// `n x ucols` and `VT'` is `vrows x m`, both column-major.
-fn gesdd<E: Elem>(
+pub(crate) fn gesdd<E: Elem>(
     op: Op,
     a: MatRef<'_, E>,
     mode: Option<SvdMode>,
