@@ -237,3 +237,31 @@ pub fn eig_ratio<T: Scalar>(a: &Mat<f64>, e: &Eig<T>) -> f64 {
     }
     res.max(unit)
 }
+
+/// Checks `C = alpha A B + beta C0` element-wise (with `beta == 0`, `C0` is
+/// not part of the expected result: it may hold NaN).
+#[track_caller]
+pub fn assert_gemm_result<T: Scalar>(
+    what: &str,
+    alpha: f64,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: f64,
+    c0: &Mat<f64>,
+    c: MatRef<'_, T>,
+) {
+    let (p, s) = product_and_scale(to_f64(a).as_ref(), to_f64(b).as_ref());
+    let bc = if beta == 0.0 {
+        Mat::zeros(c0.rows(), c0.cols())
+    } else {
+        c0.clone()
+    };
+    let want = crate::naive::axpby(alpha, p.as_ref(), beta, bc.as_ref());
+    let scale = crate::naive::axpby(
+        alpha.abs(),
+        s.as_ref(),
+        beta.abs(),
+        bc.map(|x| x.abs()).as_ref(),
+    );
+    assert_close_scaled(what, c, &want, &scale, a.cols() + 1);
+}

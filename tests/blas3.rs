@@ -4,8 +4,8 @@
 use oxblas_core::{Backend, Diag, Mat, MatMut, MatRef, Scalar, Side, Uplo};
 use oxblas_suite::naive::{self, from_f64, to_f64};
 use oxblas_suite::{
-    assert_close_scaled, assert_ratio, gen, product_and_scale, solve_ratio, Layout, Rng, Stored,
-    FACTOR_TOL,
+    assert_close_scaled, assert_gemm_result, assert_ratio, gen, product_and_scale, solve_ratio,
+    Layout, Rng, Stored, FACTOR_TOL,
 };
 
 fn ctx<B: Backend, T: Scalar>() -> String {
@@ -25,33 +25,6 @@ fn view<T: Scalar>(s: &Stored<T>, trans: bool) -> MatRef<'_, T> {
     } else {
         s.view()
     }
-}
-
-/// Checks `C = alpha A B + beta C0` element-wise.
-#[allow(clippy::too_many_arguments)]
-fn check_gemm_result<T: Scalar>(
-    what: &str,
-    alpha: f64,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    beta: f64,
-    c0: &Mat<f64>,
-    c: MatRef<'_, T>,
-) {
-    let (p, s) = product_and_scale(to_f64(a).as_ref(), to_f64(b).as_ref());
-    let bc = if beta == 0.0 {
-        Mat::zeros(c0.rows(), c0.cols())
-    } else {
-        c0.clone()
-    };
-    let want = naive::axpby(alpha, p.as_ref(), beta, bc.as_ref());
-    let scale = naive::axpby(
-        alpha.abs(),
-        s.as_ref(),
-        beta.abs(),
-        bc.map(|x| x.abs()).as_ref(),
-    );
-    assert_close_scaled(what, c, &want, &scale, a.cols() + 1);
 }
 
 fn gemm_shapes_and_layouts<B: Backend, T: Scalar>() {
@@ -85,7 +58,7 @@ fn gemm_shapes_and_layouts<B: Backend, T: Scalar>() {
                         if ta { ".t()" } else { "" },
                         if tb { ".t()" } else { "" },
                     );
-                    check_gemm_result(&what, alpha, av, bv, beta, &to_f64(c0.as_ref()), sc.view());
+                    assert_gemm_result(&what, alpha, av, bv, beta, &to_f64(c0.as_ref()), sc.view());
                     assert!(sc.padding_is_intact(), "{what}: wrote outside C");
                 }
             }
@@ -108,7 +81,7 @@ fn gemm_large_blocked<B: Backend, T: Scalar>() {
         let (av, bv) = (view(&sa, ta), view(&sb, tb));
         B::gemm(T::from_f64(0.5), av, bv, T::ONE, sc.view_mut()).unwrap();
         let what = format!("{} gemm {m}x{k}x{n}", ctx::<B, T>());
-        check_gemm_result(&what, 0.5, av, bv, 1.0, &to_f64(c0.as_ref()), sc.view());
+        assert_gemm_result(&what, 0.5, av, bv, 1.0, &to_f64(c0.as_ref()), sc.view());
     }
 }
 
@@ -120,7 +93,7 @@ fn gemm_beta_zero_ignores_nan_c<B: Backend, T: Scalar>() {
         let mut c = Mat::<T>::filled(m, n, T::NAN);
         B::gemm(T::ONE, a.as_ref(), b.as_ref(), T::ZERO, c.as_mut()).unwrap();
         let what = format!("{} gemm {m}x{k}x{n} beta=0 with NaN C", ctx::<B, T>());
-        check_gemm_result(
+        assert_gemm_result(
             &what,
             1.0,
             a.as_ref(),
@@ -328,7 +301,7 @@ fn symm_random<B: Backend, T: Scalar>() {
                         Side::Left => (s.as_ref(), sb.view()),
                         Side::Right => (sb.view(), s.as_ref()),
                     };
-                    check_gemm_result(&what, alpha, x, y, beta, &to_f64(c0.as_ref()), sc.view());
+                    assert_gemm_result(&what, alpha, x, y, beta, &to_f64(c0.as_ref()), sc.view());
                     assert!(sc.padding_is_intact(), "{what}: wrote outside C");
                 }
             }
@@ -362,7 +335,7 @@ fn gemm_batched_random<B: Backend, T: Scalar>() {
     }
     for i in 0..shapes.len() {
         let what = format!("{} gemm_batched item {i} {:?}", ctx::<B, T>(), shapes[i]);
-        check_gemm_result(
+        assert_gemm_result(
             &what,
             2.0,
             a[i].as_ref(),
