@@ -135,6 +135,8 @@ fn francis_qr<T: Scalar>(
             norm += h.at(i, j).abs();
         }
     }
+    // Subdiagonal entries below eps^2 ||H|| are negligible outright.
+    let small = (eps * eps * norm).max(T::MIN_POSITIVE);
     let max_total = 30 * n.max(10);
     let mut total = 0usize;
     let mut exshift = T::ZERO;
@@ -152,7 +154,7 @@ fn francis_qr<T: Scalar>(
                 s = norm;
             }
             let sub = h.at(l, l - 1).abs();
-            if sub < eps * s || sub < T::MIN_POSITIVE {
+            if sub < eps * s || sub <= small {
                 h.set(l, l - 1, T::ZERO);
                 break;
             }

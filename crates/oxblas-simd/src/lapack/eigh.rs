@@ -11,9 +11,14 @@
 
 use oxblas_core::{validate, Eigh, Error, Mat, MatRef, Op, Result, Scalar};
 
+use super::spectral_dc::{gemm_cm, tridiag_dc};
 use super::spectral_util::{
     axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
 };
+
+/// Above this order, eigenvectors come from divide and conquer (whose
+/// leaves are QL problems of about this size); below, from QL directly.
+const DC_MIN: usize = 32;
 
 /// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a
 /// symmetric matrix, reading only its lower triangle.
@@ -71,12 +76,19 @@ fn driver<T: Scalar>(
     let mut e = vec![T::ZERO; n.saturating_sub(1)];
     let mut tau = vec![T::ZERO; n.saturating_sub(1)];
     tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
-    let mut z = if want_vectors {
-        Some(form_q(&w, &tau))
+    let mut z = if want_vectors && n > DC_MIN {
+        // Divide and conquer on T, then the back-transformation by Q.
+        let mut zt = ColMat::zeros(n, n);
+        tridiag_dc(&mut d, &e, &mut zt).map_err(|_| Error::NoConvergence { op })?;
+        let q = form_q(&w, &tau);
+        let mut v = ColMat::zeros(n, n);
+        gemm_cm(&q, &zt, &mut v);
+        Some(v)
     } else {
-        None
+        let mut z = want_vectors.then(|| form_q(&w, &tau));
+        tridiag_ql(&mut d, &mut e, z.as_mut()).map_err(|_| Error::NoConvergence { op })?;
+        z
     };
-    tridiag_ql(&mut d, &mut e, z.as_mut()).map_err(|_| Error::NoConvergence { op })?;
     if let Some(s) = scale {
         let inv = s.recip();
         for x in &mut d {
@@ -216,6 +228,11 @@ pub(crate) fn tridiag_ql<T: Scalar>(
     let two = T::from_f64(2.0);
     // Total sweep budget, as LAPACK's steqr: 30 per eigenvalue.
     let max_sweeps = 30 * n;
+    // Also negligible: couplings below eps^2 ||T|| (a backward error far
+    // below eps ||T||), which stops QL from creeping through subnormal
+    // numbers on strongly graded matrices.
+    let tnorm = max_abs(d.iter().chain(e.iter()).copied());
+    let abs_tol = (eps * eps * tnorm).max(T::MIN_POSITIVE);
     let mut sweeps = 0;
     for l in 0..n {
         loop {
@@ -223,7 +240,7 @@ pub(crate) fn tridiag_ql<T: Scalar>(
             let mut m = l;
             while m < n - 1 {
                 let dd = d[m].abs() + d[m + 1].abs();
-                if e[m].abs() <= eps * dd || e[m].abs() < T::MIN_POSITIVE {
+                if e[m].abs() <= eps * dd || e[m].abs() <= abs_tol {
                     e[m] = T::ZERO;
                     break;
                 }

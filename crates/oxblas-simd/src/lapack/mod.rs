@@ -8,6 +8,7 @@ pub mod svd;
 /// Blocking constants and kernels shared by LU, Cholesky and QR.
 pub(crate) mod util;
 
+mod spectral_dc;
 mod spectral_util;
 #[cfg(test)]
 mod spectral_tests;

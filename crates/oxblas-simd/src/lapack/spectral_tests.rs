@@ -207,8 +207,9 @@ fn eigh_families<T: Scalar>() {
         }
         check_eigh_m64::<T>(&a);
     }
-    // Prescribed eigenvalues: clustered, repeated, condition 1e8.
-    let n = 30;
+    // Prescribed eigenvalues: clustered, repeated, condition 1e8 (n above
+    // the divide-and-conquer threshold, so that its deflation is exercised).
+    let n = 50;
     let spread: Vec<f64> = (0..n)
         .map(|i| 10f64.powf(-8.0 * i as f64 / (n - 1) as f64))
         .collect();
@@ -247,19 +248,19 @@ fn eigh_families<T: Scalar>() {
         vec![-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
     );
     // Graded: entries spanning many orders of magnitude.
-    let graded: M64 = (0..20)
+    let graded: M64 = (0..40)
         .map(|i| {
-            (0..20)
+            (0..40)
                 .map(|j| 10f64.powi(-(i + j) / 2) * (1.0 + ((i * 7 + j * 3) % 5) as f64))
                 .collect()
         })
         .collect();
-    let graded: M64 = (0..20)
-        .map(|i| (0..20).map(|j| graded[i.max(j)][i.min(j)]).collect())
+    let graded: M64 = (0..40)
+        .map(|i| (0..40).map(|j| graded[i.max(j)][i.min(j)]).collect())
         .collect();
     check_eigh_m64::<T>(&graded);
     // Tridiagonal (1, -2, 1): known eigenvalues.
-    let n: usize = 25;
+    let n: usize = 60;
     let t: M64 = (0..n)
         .map(|i| {
             (0..n)

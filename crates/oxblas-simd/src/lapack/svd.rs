@@ -306,6 +306,9 @@ pub(crate) fn bidiag_qr<T: Scalar>(
     // Diagonal entries this small are set to zero (an absolute
     // perturbation of order eps ||B||), then chased out.
     let dtol = eps * bnorm;
+    // Superdiagonal entries below eps^2 ||B|| are negligible outright
+    // (graded matrices would otherwise creep through subnormal numbers).
+    let etol = (eps * dtol).max(T::MIN_POSITIVE);
     let max_steps = 6 * n * n;
     let mut steps = 0usize;
     let mut hi = n - 1;
@@ -313,7 +316,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
         // Deflate converged values at the bottom.
         while hi > 0 {
             let i = hi - 1;
-            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() < T::MIN_POSITIVE {
+            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() <= etol {
                 e[i] = T::ZERO;
                 hi -= 1;
             } else {
@@ -327,7 +330,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
         let mut lo = hi - 1;
         while lo > 0 {
             let i = lo - 1;
-            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() < T::MIN_POSITIVE {
+            if e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs()) || e[i].abs() <= etol {
                 e[i] = T::ZERO;
                 break;
             }

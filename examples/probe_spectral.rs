@@ -1,0 +1,145 @@
+//! Times the simd backend's spectral decompositions (eigh, eigvalsh, svd,
+//! singular_values, eig) against OpenBLAS's LAPACK (`?syevd`, `?gesdd`,
+//! `?geev` through the openblas backend) in one process, on the same inputs,
+//! single-threaded, alternating the two and taking medians.
+//!
+//! `cargo run --release --example probe_spectral --features openblas [-- OPS] [SIZES] [reps=N]`
+//!
+//! `OPS` is a comma list of `eigh,eigvalsh,svd,sv,eig` (default: all but
+//! eig), `SIZES` a comma list of orders (default `512,1024`). Prints, per
+//! case, both times, the ratio `openblas / simd` (above 1: simd is faster)
+//! and the largest difference between the two backends' eigenvalues or
+//! singular values, relative to the largest one.
+
+use std::time::Instant;
+
+use oxblas_core::{Backend, Mat, SvdMode};
+use oxblas_openblas::OpenBlas;
+use oxblas_simd::Simd;
+
+fn random(n: usize, seed: u64) -> Mat<f64> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    Mat::from_fn(n, n, |_, _| {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        ((s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64) / (1u64 << 53) as f64 - 0.5
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn rel_diff(a: &[f64], b: &[f64]) -> f64 {
+    let m = a
+        .iter()
+        .fold(0.0f64, |m, x| m.max(x.abs()))
+        .max(f64::MIN_POSITIVE);
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+        / m
+}
+
+/// Runs `f` once per backend per round; returns (simd, openblas) medians
+/// in seconds and the result difference of the last round.
+fn time_pair(
+    reps: usize,
+    mut simd: impl FnMut() -> Vec<f64>,
+    mut ob: impl FnMut() -> Vec<f64>,
+) -> (f64, f64, f64) {
+    let (mut ts, mut to) = (Vec::new(), Vec::new());
+    let (mut rs, mut ro) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let t = Instant::now();
+        ro = ob();
+        to.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        rs = simd();
+        ts.push(t.elapsed().as_secs_f64());
+    }
+    (median(ts), median(to), rel_diff(&ro, &rs))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut ops = vec!["eigh", "eigvalsh", "svd", "sv"];
+    let mut sizes = vec![512usize, 1024];
+    let mut reps = 3;
+    for a in &args {
+        if let Some(r) = a.strip_prefix("reps=") {
+            reps = r.parse().expect("reps=N");
+        } else if a.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            sizes = a.split(',').map(|s| s.parse().expect("size")).collect();
+        } else {
+            ops = a
+                .split(',')
+                .map(|s| Box::leak(s.to_string().into_boxed_str()) as &str)
+                .collect();
+        }
+    }
+    Simd::set_num_threads(1);
+    OpenBlas::set_num_threads(1);
+    println!("{}\n{}", Simd::description(), OpenBlas::description());
+    println!(
+        "{:<10} {:>6} {:>11} {:>11} {:>8} {:>10}",
+        "op", "n", "simd s", "openblas s", "ob/simd", "rel diff"
+    );
+    for &n in &sizes {
+        let a = random(n, n as u64);
+        let sym = Mat::from_fn(n, n, |i, j| a[(i, j)] + a[(j, i)]);
+        for &op in &ops {
+            let (ts, to, d) = match op {
+                "eigh" => time_pair(
+                    reps,
+                    || Simd::eigh(sym.as_ref()).unwrap().values,
+                    || OpenBlas::eigh(sym.as_ref()).unwrap().values,
+                ),
+                "eigvalsh" => time_pair(
+                    reps,
+                    || Simd::eigvalsh(sym.as_ref()).unwrap(),
+                    || OpenBlas::eigvalsh(sym.as_ref()).unwrap(),
+                ),
+                "svd" => time_pair(
+                    reps,
+                    || Simd::svd(a.as_ref(), SvdMode::Thin).unwrap().s,
+                    || OpenBlas::svd(a.as_ref(), SvdMode::Thin).unwrap().s,
+                ),
+                "sv" => time_pair(
+                    reps,
+                    || Simd::singular_values(a.as_ref()).unwrap(),
+                    || OpenBlas::singular_values(a.as_ref()).unwrap(),
+                ),
+                "eig" => time_pair(
+                    reps,
+                    || {
+                        let mut v: Vec<f64> = Simd::eigvals(a.as_ref())
+                            .unwrap()
+                            .iter()
+                            .map(|c| c.norm())
+                            .collect();
+                        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+                        v
+                    },
+                    || {
+                        let mut v: Vec<f64> = OpenBlas::eigvals(a.as_ref())
+                            .unwrap()
+                            .iter()
+                            .map(|c| c.norm())
+                            .collect();
+                        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+                        v
+                    },
+                ),
+                other => panic!("unknown op {other}"),
+            };
+            println!(
+                "{op:<10} {n:>6} {ts:>11.4} {to:>11.4} {:>8.3} {d:>10.2e}",
+                to / ts
+            );
+        }
+    }
+}
