@@ -18,7 +18,8 @@ pub use rng::Rng;
 
 /// Instantiates generic test functions `fn name<B: Backend, T: Scalar>()` as
 /// `#[test]`s for every compiled backend and for `f32` and `f64`: a test
-/// `gemm_random` becomes `openblas::gemm_random::f32`, `simd::gemm_random::f64`, ...
+/// `gemm_random` becomes `openblas::gemm_random::f32`, `simd::gemm_random::f64`,
+/// `auto::gemm_random::f32` (the dispatcher `oxblas::Auto`), ...
 ///
 /// ```ignore
 /// fn gemm_random<B: Backend, T: Scalar>() { /* ... */ }
@@ -35,8 +36,10 @@ macro_rules! backend_tests {
         mod simd {
             $crate::__instantiate!(::oxblas_simd::Simd; $($name),*);
         }
-        // The dispatcher: enable once `oxblas::Auto` exists.
-        // mod auto { $crate::__instantiate!(::oxblas::Auto; $($name),*); }
+        #[cfg(any(feature = "openblas", feature = "simd"))]
+        mod auto {
+            $crate::__instantiate!(::oxblas::Auto; $($name),*);
+        }
     };
 }
 
@@ -49,6 +52,14 @@ macro_rules! cross_backend_tests {
         #[cfg(all(feature = "openblas", feature = "simd"))]
         mod openblas_vs_simd {
             $crate::__instantiate!(::oxblas_openblas::OpenBlas, ::oxblas_simd::Simd; $($name),*);
+        }
+        #[cfg(feature = "openblas")]
+        mod auto_vs_openblas {
+            $crate::__instantiate!(::oxblas::Auto, ::oxblas_openblas::OpenBlas; $($name),*);
+        }
+        #[cfg(feature = "simd")]
+        mod auto_vs_simd {
+            $crate::__instantiate!(::oxblas::Auto, ::oxblas_simd::Simd; $($name),*);
         }
     };
 }
