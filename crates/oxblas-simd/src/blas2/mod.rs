@@ -39,7 +39,7 @@ use std::borrow::Cow;
 use oxblas_core::{validate, Diag, MatMut, MatRef, Op, Result, Scalar, Uplo, VecMut, VecRef};
 
 use crate::blas1::elem::{mmut, mref, to_e, vmut, vref, with_elem, Elem};
-use kernels::{cols_axpy, dot_axpy, rows_dot, R};
+use kernels::{dot_axpy, gemv_cols, gemv_rows, row};
 
 // ------------------------------------------------------------- helpers
 
@@ -76,15 +76,6 @@ fn scale_slice<E: Elem>(beta: E, y: &mut [E]) {
         y.fill(E::ZERO);
     } else if beta != E::ONE {
         crate::blas1::kernels::scal(beta, y);
-    }
-}
-
-/// Row `i` of a view whose rows are contiguous.
-#[inline(always)]
-fn row<'a, E>(a: MatRef<'a, E>, i: usize) -> &'a [E] {
-    match a.row_slice(i) {
-        Some(r) => r,
-        None => unreachable!("row {i} of a row-contiguous view"),
     }
 }
 
@@ -168,46 +159,6 @@ fn combine<E: Elem>(alpha: E, d: E, beta: E, y: E) -> E {
         alpha * d
     } else {
         alpha * d + beta * y
-    }
-}
-
-/// Rows contiguous: `R` rows at a time through [`rows_dot`].
-fn gemv_rows<E: Elem>(alpha: E, a: MatRef<'_, E>, x: &[E], beta: E, y: &mut [E]) {
-    let m = a.rows();
-    let mut i = 0;
-    while i + R <= m {
-        let d = rows_dot::<E, R>(core::array::from_fn(|r| row(a, i + r)), x);
-        for r in 0..R {
-            y[i + r] = combine(alpha, d[r], beta, y[i + r]);
-        }
-        i += R;
-    }
-    let rest: &mut [E] = &mut y[i..];
-    let d: &[E] = match rest.len() {
-        1 => &rows_dot::<E, 1>([row(a, i)], x),
-        2 => &rows_dot::<E, 2>([row(a, i), row(a, i + 1)], x),
-        3 => &rows_dot::<E, 3>([row(a, i), row(a, i + 1), row(a, i + 2)], x),
-        _ => &[],
-    };
-    for (y, &d) in rest.iter_mut().zip(d) {
-        *y = combine(alpha, d, beta, *y);
-    }
-}
-
-/// Columns contiguous: scale `y` by `beta`, then add `alpha x_j a_{:,j}`,
-/// `R` columns per pass over `y`.
-fn gemv_cols<E: Elem>(alpha: E, a: MatRef<'_, E>, x: &[E], beta: E, y: &mut [E]) {
-    let at = a.t();
-    let n = a.cols();
-    scale_slice(beta, y);
-    let mut j = 0;
-    while j + R <= n {
-        let cols = core::array::from_fn(|r| row(at, j + r));
-        cols_axpy::<E, R>(core::array::from_fn(|r| alpha * x[j + r]), cols, y);
-        j += R;
-    }
-    for j in j..n {
-        cols_axpy::<E, 1>([alpha * x[j]], [row(at, j)], y);
     }
 }
 
