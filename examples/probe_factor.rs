@@ -268,6 +268,72 @@ fn main() {
             report("qr", n, flops, ts, to, "");
         }
     }
+    if args.iter().any(|a| a == "gemm") {
+        // The simd gemm on the operand layouts the factorizations pass it.
+        use oxblas_core::Par;
+        let n = 512;
+        let (a, b) = (random(n, 1), random(n, 2));
+        let mut c = Mat::zeros(n, n);
+        for (name, ta, tb, tc) in [
+            ("A B -> C", false, false, false),
+            ("A^T B -> C", true, false, false),
+            ("A B^T -> C", false, true, false),
+            ("A B -> C^T", false, false, true),
+            ("A^T B -> C^T", true, false, true),
+        ] {
+            let av = if ta { a.t() } else { a.as_ref() };
+            let bv = if tb { b.t() } else { b.as_ref() };
+            let t = median(
+                (0..rounds)
+                    .map(|_| {
+                        timed(|| {
+                            let cv = if tc { c.as_mut().t() } else { c.as_mut() };
+                            oxblas_simd::gemm::gemm(-1.0, av, bv, 1.0, cv, Par::Seq).expect("fit");
+                        })
+                    })
+                    .collect(),
+            );
+            println!(
+                "gemm {name:<14} n = {n}: {:.2} GFLOP/s",
+                2.0 * (n as f64).powi(3) / t * 1e-9
+            );
+        }
+        for (m, nn, k) in [
+            (512, 512, 16),
+            (512, 512, 32),
+            (512, 512, 64),
+            (32, 32, 512),
+            (64, 64, 512),
+            (1024, 16, 16),
+            (16, 512, 16),
+            (256, 256, 256),
+            (128, 128, 128),
+            (64, 64, 64),
+            (32, 32, 32),
+        ] {
+            let (a, b) = (random(m.max(k), 1), random(k.max(nn), 2));
+            let mut c = Mat::zeros(m, nn);
+            let av = a.as_ref().submatrix(0, 0, m, k).expect("fits");
+            let bv = b.as_ref().submatrix(0, 0, k, nn).expect("fits");
+            let reps = (1e8 / (2.0 * (m * nn * k) as f64)).max(1.0) as usize;
+            let t = median(
+                (0..rounds)
+                    .map(|_| {
+                        timed(|| {
+                            for _ in 0..reps {
+                                oxblas_simd::gemm::gemm(-1.0, av, bv, 1.0, c.as_mut(), Par::Seq)
+                                    .expect("fit");
+                            }
+                        }) / reps as f64
+                    })
+                    .collect(),
+            );
+            println!(
+                "gemm {m}x{nn}x{k}: {:.2} GFLOP/s",
+                2.0 * (m * nn * k) as f64 / t * 1e-9
+            );
+        }
+    }
     if args.iter().any(|a| a == "threads") {
         let n = 1024;
         println!("simd, n = {n}: 2 threads against 1 (speed-up, wall clock)");

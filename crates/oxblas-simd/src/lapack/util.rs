@@ -28,7 +28,7 @@ pub(crate) const LEAF: usize = 3;
 
 /// Order below which the recursive triangular solves run their row kernel.
 #[cfg(not(test))]
-pub(crate) const TRSM_LEAF: usize = 32;
+pub(crate) const TRSM_LEAF: usize = 16;
 #[cfg(test)]
 pub(crate) const TRSM_LEAF: usize = 3;
 
@@ -181,39 +181,26 @@ pub(crate) fn all_finite<T: Scalar>(x: &[T]) -> bool {
     s == T::ZERO
 }
 
-/// A row-major copy of `a`: row by row when rows are contiguous, by 32 x 32
-/// tiles when columns are (a transposed view), element by element otherwise.
+/// A row-major copy of `a`: row by row with `memcpy` when rows are
+/// contiguous, else element by element in row order (for a transposed view
+/// the strided reads of one row touch `cols` cache lines that the next rows
+/// reuse from L2). No zero-fill of the output.
 pub(crate) fn to_row_major<T: Scalar>(a: MatRef<'_, T>) -> oxblas_core::Mat<T> {
     let (m, n) = a.shape();
-    let mut out = oxblas_core::Mat::zeros(m, n);
-    if m == 0 || n == 0 {
-        return out;
-    }
+    let mut data: Vec<T> = Vec::with_capacity(m * n);
     if a.is_row_unit() {
         for i in 0..m {
             if let Some(src) = a.row_slice(i) {
-                out.row_mut(i).copy_from_slice(src);
-            }
-        }
-    } else if a.row_stride() == 1 {
-        const TILE: usize = 32;
-        let dst = out.as_mut_slice();
-        for i0 in (0..m).step_by(TILE) {
-            for j0 in (0..n).step_by(TILE) {
-                for j in j0..(j0 + TILE).min(n) {
-                    let col = a.ptr_at(i0, j);
-                    for i in i0..(i0 + TILE).min(m) {
-                        // SAFETY: i < m, j < n: element (i, j) of the view,
-                        // at col + (i - i0) with unit row stride.
-                        dst[i * n + j] = unsafe { *col.add(i - i0) };
-                    }
-                }
+                data.extend_from_slice(src);
             }
         }
     } else {
-        out = a.to_owned();
+        for i in 0..m {
+            // SAFETY: i < m, j < n.
+            data.extend((0..n).map(|j| unsafe { *a.get_unchecked(i, j) }));
+        }
     }
-    out
+    oxblas_core::Mat::from_vec(m, n, data).unwrap_or_else(|_| a.to_owned())
 }
 
 // -------------------------------------------------------------- row helpers
@@ -335,7 +322,10 @@ pub(crate) fn trsm_left<T: Scalar>(
         return Ok(());
     }
     if n <= TRSM_LEAF {
-        vectorized(|| trsm_leaf(tri, a, b));
+        vectorized(
+            #[inline(always)]
+            || trsm_leaf(tri, a, b),
+        );
         return Ok(());
     }
     let n1 = split_point(n);
@@ -375,7 +365,7 @@ fn trsm_leaf<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
             }
         }
         if let Ok(view) = MatMut::from_slice(&mut tmp, n, cols) {
-            trsm_leaf(tri, a, view);
+            trsm_leaf_chunks(tri, a, view);
         }
         for c in 0..cols {
             for i in 0..n {
@@ -385,6 +375,13 @@ fn trsm_leaf<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
         }
         return;
     }
+    trsm_leaf_chunks(tri, a, b);
+}
+
+/// The leaf solve over column chunks of a `b` with contiguous rows.
+#[inline(always)]
+fn trsm_leaf_chunks<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    let (n, cols) = b.shape();
     let mut c0 = 0;
     while c0 < cols {
         let w = LEAF_CHUNK.min(cols - c0);
@@ -396,12 +393,45 @@ fn trsm_leaf<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
 }
 
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // four rows indexed alike
 fn trsm_leaf_rows<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let n = a.rows();
+    let w = b.cols();
+    let contiguous = b.col_stride() == 1 || w <= 1;
     for step in 0..n {
         let i = if tri.lower() { step } else { n - 1 - step };
-        let others = if tri.lower() { 0..i } else { i + 1..n };
-        for k in others {
+        let others: Vec<usize> = if tri.lower() {
+            (0..i).collect()
+        } else {
+            (i + 1..n).collect()
+        };
+        let mut rest = &others[..];
+        if contiguous {
+            // Four source rows per pass: row i is loaded and stored once for
+            // four updates instead of four times.
+            let yi = b.ptr_at_mut(i, 0);
+            while rest.len() >= 4 {
+                let ks = [rest[0], rest[1], rest[2], rest[3]];
+                let coef = ks.map(|k| -a[(i, k)]);
+                let xs = ks.map(|k| b.ptr_at_mut(k, 0) as *const T);
+                // SAFETY: rows k != i of a MatMut with unit column stride are
+                // disjoint runs of `w` in-bounds elements; `b` is borrowed
+                // exclusively, so no other path reads or writes them.
+                unsafe {
+                    let y = core::slice::from_raw_parts_mut(yi, w);
+                    let x0 = core::slice::from_raw_parts(xs[0], w);
+                    let x1 = core::slice::from_raw_parts(xs[1], w);
+                    let x2 = core::slice::from_raw_parts(xs[2], w);
+                    let x3 = core::slice::from_raw_parts(xs[3], w);
+                    for j in 0..w {
+                        y[j] += (coef[0] * x0[j] + coef[1] * x1[j])
+                            + (coef[2] * x2[j] + coef[3] * x3[j]);
+                    }
+                }
+                rest = &rest[4..];
+            }
+        }
+        for &k in rest {
             let aik = a[(i, k)];
             if aik != T::ZERO {
                 // SAFETY: k != i, both < n = b.rows().

@@ -3,7 +3,15 @@
 use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::lapack::util::{dot, split_point, syrk_upper_sub, trsm_left, vectorized, Tri, LEAF};
+use crate::lapack::util::{axpy, scale, split_point, syrk_upper_sub, trsm_left, vectorized, Tri};
+
+/// Order up to which Cholesky runs its unblocked row kernel: its inner
+/// products are contiguous and vectorized, so it beats the recursion's
+/// small gemm/trsm calls up to about 64 (timed with `probe_factor`).
+#[cfg(not(test))]
+const LEAF: usize = 64;
+#[cfg(test)]
+const LEAF: usize = 3;
 
 /// Cholesky factorization $A = LL^T$, reading only the lower triangle of `a`.
 ///
@@ -54,7 +62,10 @@ pub(crate) fn factor_in_place<T: Scalar>(
 ) -> Result<()> {
     let n = a.rows();
     if n <= LEAF {
-        return vectorized(|| leaf(a.rb_mut(), offset));
+        return vectorized(
+            #[inline(always)]
+            || leaf(a.rb_mut(), offset),
+        );
     }
     let n1 = split_point(n);
     let (top, bot) = a.split_at_row(n1);
@@ -68,43 +79,40 @@ pub(crate) fn factor_in_place<T: Scalar>(
     factor_in_place(a22, offset + n1, par)
 }
 
-/// Unblocked Cholesky-Banachiewicz on a small block: row by row, every
-/// inner product over two contiguous row prefixes.
+/// Unblocked right-looking Cholesky of a small block, on a transposed copy
+/// (`U = L^T` with contiguous rows) so that every update is a contiguous,
+/// vectorized axpy.
 #[inline(always)]
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
-    let cs = a.col_stride();
-    let mut row_i = vec![T::ZERO; n];
-    let mut rows: Vec<T> = Vec::new();
-    let contiguous = cs == 1;
+    let mut u = vec![T::ZERO; n * n];
     for i in 0..n {
-        // Gather row i's prefix (contiguous already in the working copy).
-        for (k, r) in row_i.iter_mut().enumerate().take(i + 1) {
-            *r = a[(i, k)];
+        for j in 0..=i {
+            u[j * n + i] = a[(i, j)];
         }
-        for j in 0..i {
-            let rj = if contiguous {
-                a.rb().row_slice(j).map(|r| &r[..j])
-            } else {
-                None
-            };
-            let s = match rj {
-                Some(rj) => dot(&row_i[..j], rj),
-                None => {
-                    rows.clear();
-                    rows.extend((0..j).map(|k| a[(j, k)]));
-                    dot(&row_i[..j], &rows)
-                }
-            };
-            row_i[j] = (row_i[j] - s) / a[(j, j)];
-        }
-        let d = row_i[i] - dot(&row_i[..i], &row_i[..i]);
+    }
+    for k in 0..n {
+        let (top, bottom) = u.split_at_mut((k + 1) * n);
+        let rowk = &mut top[k * n..];
+        let d = rowk[k];
         if d <= T::ZERO || d.is_nan() {
-            return Err(Error::NotPositiveDefinite { index: offset + i });
+            return Err(Error::NotPositiveDefinite { index: offset + k });
         }
-        row_i[i] = d.sqrt();
-        for (k, &r) in row_i.iter().enumerate().take(i + 1) {
-            a[(i, k)] = r;
+        let d = d.sqrt();
+        rowk[k] = d;
+        scale(T::ONE / d, &mut rowk[k + 1..]);
+        let rowk = &rowk[..];
+        for (r, rowi) in bottom.chunks_exact_mut(n).enumerate() {
+            let i = k + 1 + r;
+            let f = rowk[i];
+            if f != T::ZERO {
+                axpy(-f, &rowk[i..], &mut rowi[i..]);
+            }
+        }
+    }
+    for i in 0..n {
+        for j in 0..=i {
+            a[(i, j)] = u[j * n + i];
         }
     }
     Ok(())

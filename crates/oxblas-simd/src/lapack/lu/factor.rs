@@ -45,7 +45,10 @@ pub(crate) fn factor_in_place<T: Scalar>(
         return Ok(());
     }
     if w <= LEAF {
-        vectorized(|| leaf(a.rb_mut(), piv));
+        vectorized(
+            #[inline(always)]
+            || leaf(a.rb_mut(), piv),
+        );
         return Ok(());
     }
     let n1 = split_point(w);

@@ -50,7 +50,10 @@ pub(crate) fn factor_in_place<T: Scalar>(
         let jb = NB.min(k - j);
         {
             let panel = w.rb_mut().submatrix(j, j, jb, m - j)?;
-            vectorized(|| panel_qr(panel, &mut tau[j..j + jb]));
+            vectorized(
+                #[inline(always)]
+                || panel_qr(panel, &mut tau[j..j + jb]),
+            );
         }
         if j + jb < n {
             let (top, bot) = w.rb_mut().split_at_row(j + jb);

@@ -26,7 +26,10 @@ pub fn factor_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
     }
     let mut perm: Vec<usize> = (0..n).collect();
     let mut tau = vec![T::ZERO; m.min(n)];
-    vectorized(|| pivoted_in_place(w.as_mut(), &mut perm, &mut tau));
+    vectorized(
+        #[inline(always)]
+        || pivoted_in_place(w.as_mut(), &mut perm, &mut tau),
+    );
     Ok(PivotedQr {
         qr: Qr {
             factors: to_row_major(w.t()),

@@ -68,11 +68,23 @@ impl<T: Scalar> BlockReflector<T> {
     /// column-wise).
     pub(crate) fn new(a: MatRef<'_, T>, tau: &[T]) -> Self {
         let (len, k) = a.shape();
-        let vt = Mat::from_fn(k, len, |i, r| match r.cmp(&i) {
-            core::cmp::Ordering::Less => T::ZERO,
-            core::cmp::Ordering::Equal => T::ONE,
-            core::cmp::Ordering::Greater => a[(r, i)],
-        });
+        // Row i of V^T is column i of `a` (contiguous in the column-major
+        // working copy of the factorization, strided for row-major factors).
+        let mut vt = Mat::zeros(k, len);
+        let at = a.t();
+        for i in 0..k.min(len) {
+            let row = vt.row_mut(i);
+            row[i] = T::ONE;
+            match at.row_slice(i) {
+                Some(src) => row[i + 1..].copy_from_slice(&src[i + 1..]),
+                None => {
+                    for (r, x) in row.iter_mut().enumerate().skip(i + 1) {
+                        // SAFETY: r < len, i < k: inside `a`.
+                        *x = unsafe { *a.get_unchecked(r, i) };
+                    }
+                }
+            }
+        }
         let mut t = Mat::zeros(k, k);
         let mut w = vec![T::ZERO; k];
         for c in 0..k {
