@@ -91,9 +91,23 @@ pub fn set_num_threads(n: usize) {
 }
 
 /// The thread count set by [`set_num_threads`], else the number of CPUs.
+#[inline]
 pub fn num_threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => cpu_count(),
+        n => n,
+    }
+}
+
+/// `available_parallelism` is a system call; ask once.
+fn cpu_count() -> usize {
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    match CPUS.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            CPUS.store(n, Ordering::Relaxed);
+            n
+        }
         n => n,
     }
 }
@@ -229,6 +243,10 @@ type Cells = [[[[Cell2; THREAD_CLASSES]; SIZE_CLASSES]; 2]; N_OPS];
 
 /// The dispatcher's table and what it was built from.
 pub(crate) struct Table {
+    /// The hot-path copy of `cells`: just the backends.
+    backends: [[[[BackendId; THREAD_CLASSES]; SIZE_CLASSES]; 2]; N_OPS],
+    /// `OXBLAS_BACKEND`'s pin, if any.
+    pin: Option<BackendId>,
     cells: Cells,
     source: Source,
     /// The wisdom file used, if any (for [`explain`]'s numbers).
@@ -285,7 +303,22 @@ impl Table {
                 };
             }
         }
+        let mut backends = [[[[fallback; THREAD_CLASSES]; SIZE_CLASSES]; 2]; N_OPS];
+        for (b, c) in backends
+            .iter_mut()
+            .flatten()
+            .flatten()
+            .flatten()
+            .zip(cells.iter().flatten().flatten().flatten())
+        {
+            *b = c.backend;
+        }
         Table {
+            backends,
+            pin: match env {
+                EnvChoice::Pin(id) => Some(id),
+                EnvChoice::Auto => None,
+            },
             cells,
             source,
             file: file.map(|(_, w)| w),
@@ -312,10 +345,10 @@ pub(crate) fn check_file(
         Ok(w) if w.signature.matches(current) => Ok(Some(w)),
         Ok(w) => Err(format!(
             "ignoring wisdom file {}: it was measured on another machine or build \
-             ({}); this one is ({}). Run `cargo xtask bench` to measure this one.",
+             (file vs here: {}); using the built-in defaults. Run `cargo xtask bench` \
+             to measure this one.",
             path.display(),
-            w.signature,
-            current
+            w.signature.differences(current).join(", "),
         )),
         Err(wisdom::WisdomError::Io(e))
             if e.kind() == std::io::ErrorKind::NotFound && !explicit =>
@@ -411,28 +444,36 @@ pub(crate) fn active_source() -> Source {
 
 /// The backend for a call, or `Err(BackendUnavailable)` if a scoped
 /// override asks for one that is not compiled in.
-#[inline]
+#[inline(always)]
 pub(crate) fn choose(op: Op, dtype: DType, shape: &[usize]) -> Result<BackendId> {
-    if let Some(id) = current_override() {
-        return if is_compiled(id) {
-            Ok(id)
-        } else {
-            Err(Error::BackendUnavailable(id))
-        };
+    if OPEN_OVERRIDES.load(Ordering::Relaxed) != 0 {
+        if let Some(id) = current_override() {
+            return if is_compiled(id) {
+                Ok(id)
+            } else {
+                Err(Error::BackendUnavailable(id))
+            };
+        }
     }
     if !BOTH {
         return Ok(PREFERRED);
     }
+    Ok(choose_from_table(op, dtype, shape))
+}
+
+/// The table part of [`choose`] (both backends compiled in, no override).
+#[inline(always)]
+fn choose_from_table(op: Op, dtype: DType, shape: &[usize]) -> BackendId {
     let t = table();
-    if matches!(t.source, Source::Environment(_)) {
-        return Ok(t.cell(op, dtype, 0, 0).backend);
+    if let Some(id) = t.pin {
+        return id;
     }
     if in_rayon_worker() {
-        return Ok(BackendId::Simd);
+        return BackendId::Simd;
     }
     let sc = wisdom::size_class(op, shape);
-    let tc = wisdom::thread_class(num_threads());
-    Ok(t.cell(op, dtype, sc, tc).backend)
+    let tc = usize::from(num_threads() > 1);
+    t.backends[op.index()][dtype.index()][sc][tc]
 }
 
 /// As [`choose`], for operations that cannot return `Err`: an override
@@ -541,7 +582,11 @@ impl fmt::Display for Explanation {
             Reason::Default => f.write_str("built-in default table")?,
             Reason::Fallback => f.write_str("no measurement for this key; preferred backend")?,
         }
-        if let Some(m) = &self.measurement {
+        if let Some(m) = self
+            .measurement
+            .as_ref()
+            .filter(|m| m.ns_openblas.is_some() || m.ns_simd.is_some())
+        {
             let shape = m
                 .shape
                 .iter()

@@ -72,6 +72,7 @@ mod blas;
 pub mod dispatch;
 mod ext;
 mod lapack;
+pub mod ml;
 pub mod wisdom;
 
 pub use oxblas_core::{

@@ -68,38 +68,39 @@ const MAGIC: &str = "oxblas-wisdom 1";
 /// How an operation's cost grows with its shape, for size classing.
 #[derive(Clone, Copy)]
 enum Family {
-    /// `O(n)`: the class buckets on `n` in steps of 4x from 64.
+    /// `O(n)`: buckets on `n` at 64, 256, ..., 256 Ki (steps of 4x).
     Vector,
-    /// `O(mn)`: buckets on `sqrt(m n)` in steps of 2x from 8.
+    /// `O(mn)`: buckets on `m n` at `8^2, 16^2, ..., 512^2`.
     Quadratic,
-    /// `O(mnk)`: buckets on `cbrt(m n k)` in steps of 2x from 8.
+    /// `O(mnk)`: buckets on `m n k` at `8^3, 16^3, ..., 512^3`.
     Cubic,
 }
 
-fn family(op: Op) -> Family {
-    match op {
-        Op::Dot
-        | Op::Axpy
-        | Op::Scal
-        | Op::Copy
-        | Op::Swap
-        | Op::Nrm2
-        | Op::Asum
-        | Op::Iamax
-        | Op::Add
-        | Op::Sub
-        | Op::Hadamard
-        | Op::Distance => Family::Vector,
-        Op::Gemv | Op::Ger | Op::Trsv | Op::Symv => Family::Quadratic,
-        _ => Family::Cubic,
+/// Class edges per family: a problem whose work measure exceeds
+/// `EDGES[f][i]` is in class `i + 1` or above. Integer comparisons only, so
+/// the lookup costs a few nanoseconds.
+const EDGES: [[u64; SIZE_CLASSES - 1]; 3] = {
+    let mut e = [[0u64; SIZE_CLASSES - 1]; 3];
+    let mut i = 0;
+    while i < SIZE_CLASSES - 1 {
+        let v = 64u64 << (2 * i); // 64, 256, ..., 256 Ki
+        let d = 8u64 << i; // 8, 16, ..., 512
+        e[0][i] = v;
+        e[1][i] = d * d;
+        e[2][i] = d * d * d;
+        i += 1;
     }
-}
+    e
+};
 
-/// The problem's "dominant dimension": `n` for vector ops, the geometric
-/// mean of the dimensions that set the flop count otherwise (so a square
-/// `n x n x n` gemm has dimension `n`).
-fn effective_dim(op: Op, shape: &[usize]) -> f64 {
-    let d = |i: usize| shape.get(i).copied().unwrap_or(1).max(1) as f64;
+/// The family and the work measure of a problem: `n` for vector
+/// operations, else the product of the dimensions that set the flop count
+/// (so a square `n x n x n` gemm measures `n^3`, in class of dimension `n`).
+#[inline]
+fn work(op: Op, shape: &[usize]) -> (Family, u64) {
+    let d = |i: usize| shape.get(i).copied().unwrap_or(1).max(1) as u64;
+    let p2 = |a: u64, b: u64| a.saturating_mul(b);
+    let p3 = |a: u64, b: u64, c: u64| a.saturating_mul(b).saturating_mul(c);
     match op {
         Op::Dot
         | Op::Axpy
@@ -112,20 +113,20 @@ fn effective_dim(op: Op, shape: &[usize]) -> f64 {
         | Op::Add
         | Op::Sub
         | Op::Hadamard
-        | Op::Distance => d(0),
-        Op::Gemv | Op::Ger | Op::Trsv | Op::Symv => (d(0) * d(1)).sqrt(),
+        | Op::Distance => (Family::Vector, d(0)),
+        Op::Gemv | Op::Ger | Op::Trsv | Op::Symv => (Family::Quadratic, p2(d(0), d(1))),
         // [m, k, n]
-        Op::Gemm | Op::Symm => (d(0) * d(1) * d(2)).cbrt(),
+        Op::Gemm | Op::Symm => (Family::Cubic, p3(d(0), d(1), d(2))),
         // [count, m, k, n]: the per-item size decides which kernel wins.
-        Op::GemmBatched => (d(1) * d(2) * d(3)).cbrt(),
+        Op::GemmBatched => (Family::Cubic, p3(d(1), d(2), d(3))),
         // [m, n, d]: m n d flops per distance matrix.
-        Op::PairwiseDistances => (d(0) * d(1) * d(2)).cbrt(),
+        Op::PairwiseDistances => (Family::Cubic, p3(d(0), d(1), d(2))),
         // [n, k]: n^2 k flops.
-        Op::Syrk => (d(0) * d(0) * d(1)).cbrt(),
+        Op::Syrk => (Family::Cubic, p3(d(0), d(0), d(1))),
         // [m, n]: an m x m triangle against n right-hand sides.
-        Op::Trsm => (d(0) * d(0) * d(1)).cbrt(),
+        Op::Trsm => (Family::Cubic, p3(d(0), d(0), d(1))),
         // Factorizations and solvers [m, n]: m n min(m, n) flops.
-        _ => (d(0) * d(1) * d(0).min(d(1))).cbrt(),
+        _ => (Family::Cubic, p3(d(0), d(1), d(0).min(d(1)))),
     }
 }
 
@@ -150,20 +151,13 @@ fn effective_dim(op: Op, shape: &[usize]) -> f64 {
 /// assert_eq!(size_class(Op::Gemm, &[4096, 4096, 4096]), 7);
 /// assert_eq!(size_class(Op::Dot, &[1000]), 2);
 /// ```
+#[inline]
 pub fn size_class(op: Op, shape: &[usize]) -> usize {
-    let d = effective_dim(op, shape);
-    let (first, step) = match family(op) {
-        Family::Vector => (64.0, 4.0),
-        Family::Quadratic | Family::Cubic => (8.0, 2.0),
-    };
-    let mut edge: f64 = first;
-    let mut class = 0;
-    // A tiny margin so that cbrt(64^3) = 63.999.. counts as 64.
-    while class + 1 < SIZE_CLASSES && d > edge * (1.0 + 1e-9) {
-        edge *= step;
-        class += 1;
-    }
-    class
+    let (f, w) = work(op, shape);
+    EDGES[f as usize]
+        .iter()
+        .take_while(|&&edge| w > edge)
+        .count()
 }
 
 /// The thread class of a call that may use `threads` threads: 0 for one
@@ -211,6 +205,38 @@ impl Signature {
     /// field is equal.
     pub fn matches(&self, other: &Signature) -> bool {
         self == other
+    }
+
+    /// The fields that differ from `other`, as `name: ours vs theirs` lines.
+    pub fn differences(&self, other: &Signature) -> Vec<String> {
+        let a = [
+            ("cpu_model", self.cpu_model.clone(), other.cpu_model.clone()),
+            (
+                "cpu_features",
+                self.cpu_features.clone(),
+                other.cpu_features.clone(),
+            ),
+            (
+                "threads",
+                self.threads.to_string(),
+                other.threads.to_string(),
+            ),
+            (
+                "crate_version",
+                self.crate_version.clone(),
+                other.crate_version.clone(),
+            ),
+            (
+                "openblas_config",
+                self.openblas_config.clone(),
+                other.openblas_config.clone(),
+            ),
+            ("simd_arch", self.simd_arch.clone(), other.simd_arch.clone()),
+        ];
+        a.into_iter()
+            .filter(|(_, x, y)| x != y)
+            .map(|(k, x, y)| format!("{k}: `{x}` vs `{y}`"))
+            .collect()
     }
 
     /// A stable 64-bit FNV-1a hash of all fields, used in the cache file name.
@@ -827,6 +853,11 @@ mod tests {
         c.threads = 64;
         assert!(!a.matches(&c));
         assert_ne!(a.hash64(), b.hash64());
+        assert_eq!(
+            b.differences(&a),
+            ["cpu_model: `Other CPU` vs `Test CPU 9000`"]
+        );
+        assert!(a.differences(&sig()).is_empty());
         assert_eq!(a.hash64(), sig().hash64());
     }
 
