@@ -92,7 +92,9 @@ fn plan(openblas: bool) -> Vec<Step> {
         steps.push(Step::cargo("tests {simd, openblas} + backend crates", &a));
         let mut a = with_packages(&both, &["test", "--no-fail-fast", "--doc"]);
         a.extend(["--features", "simd,openblas"]);
-        steps.push(Step::cargo("doc tests", &a));
+        let mut doctests = Step::cargo("doc tests", &a);
+        doctests.command.env("RUSTDOCFLAGS", doctest_flags());
+        steps.push(doctests);
         let mut doc = Step::cargo(
             "docs (-D warnings)",
             &["doc", "--workspace", "--no-deps", "--all-features"],
@@ -114,7 +116,9 @@ fn plan(openblas: bool) -> Vec<Step> {
         steps.push(Step::cargo("tests {simd} + backend crates", &a));
         let mut a = with_packages(&pk, &["test", "--no-fail-fast", "--doc"]);
         a.extend(simd_only);
-        steps.push(Step::cargo("doc tests {simd}", &a));
+        let mut doctests = Step::cargo("doc tests {simd}", &a);
+        doctests.command.env("RUSTDOCFLAGS", doctest_flags());
+        steps.push(doctests);
         let mut a = vec![
             "doc",
             "--workspace",
@@ -128,6 +132,17 @@ fn plan(openblas: bool) -> Vec<Step> {
         steps.push(doc);
     }
     steps
+}
+
+/// `RUSTDOCFLAGS` for doc tests: unoptimized. Each doc test is its own
+/// binary (edition 2021) that instantiates the generic kernels again; at the
+/// test profile's opt-level 2 that took 4.6x the CPU time for the same
+/// tests, which run on small examples where speed does not matter.
+fn doctest_flags() -> String {
+    match std::env::var("RUSTDOCFLAGS") {
+        Ok(f) if !f.trim().is_empty() => format!("{f} -C opt-level=0"),
+        _ => "-C opt-level=0".to_string(),
+    }
 }
 
 /// `RUSTDOCFLAGS` plus `-D warnings`, keeping what the caller set.
