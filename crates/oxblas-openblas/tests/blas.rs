@@ -872,3 +872,30 @@ fn threads_and_description() {
     assert!(d.contains("OpenBLAS"), "{d}");
     assert!(oxblas_openblas::config().contains("OpenBLAS"));
 }
+
+fn broadcast_inputs<T: Scalar>() {
+    // A row repeated by a zero row stride, and an overlapping (Hankel) view:
+    // BLAS cannot address either, so they are copied first.
+    let row = [t::<T>(1.0), t::<T>(2.0), t::<T>(3.0)];
+    let a = oxblas_core::MatRef::from_parts(&row, 0, 4, 3, 0, 1).unwrap();
+    let data: Vec<T> = (0..6).map(|i| t::<T>(i as f64)).collect();
+    let h = oxblas_core::MatRef::from_parts(&data, 0, 3, 3, 1, 1).unwrap();
+    let mut c = Mat::<T>::zeros(4, 3);
+    OpenBlas::gemm(T::ONE, a, h, T::ZERO, c.as_mut()).unwrap();
+    let want = matmul(a, h);
+    let tol = Mat::from_fn(4, 3, |_, _| 1e-3);
+    assert_close(
+        c.as_ref(),
+        &want,
+        &tol,
+        "gemm with broadcast/overlapping inputs",
+    );
+    let x = [T::ONE; 3];
+    let mut y = vec![T::ZERO; 4];
+    OpenBlas::gemv(T::ONE, a, VecRef::from(&x), T::ZERO, (&mut y).into()).unwrap();
+    assert_eq!(y, vec![t::<T>(6.0); 4]);
+    let mut s = Mat::<T>::zeros(4, 4);
+    OpenBlas::syrk(Uplo::Lower, T::ONE, a, T::ZERO, s.as_mut()).unwrap();
+    assert_eq!(s[(3, 0)], t::<T>(14.0));
+}
+both!(broadcast_and_overlapping_inputs, broadcast_inputs);
