@@ -73,7 +73,10 @@ pub fn r2_score<T: Scalar>(y_true: MatRef<'_, T>, y_pred: MatRef<'_, T>) -> Resu
     }
     let (m, t) = y_true.shape();
     if m < 2 || t == 0 {
-        return Err(invalid(Op::Lstsq, "R^2 needs at least 2 samples and 1 target"));
+        return Err(invalid(
+            Op::Lstsq,
+            "R^2 needs at least 2 samples and 1 target",
+        ));
     }
     let mean = col_means(y_true);
     let mut total = T::ZERO;
@@ -243,7 +246,10 @@ pub fn fit_gd<T: Scalar>(
     opts: GdOptions<T>,
 ) -> Result<GdReport<T>> {
     if !(opts.tol.is_finite() && opts.tol >= T::ZERO) {
-        return Err(invalid(Op::Gemm, "gradient-descent tol must be finite and >= 0"));
+        return Err(invalid(
+            Op::Gemm,
+            "gradient-descent tol must be finite and >= 0",
+        ));
     }
     let p = prepare(x, y, fit_intercept, Op::Gemm)?;
     let (m, n) = p.x.shape();

@@ -71,7 +71,10 @@ impl<T: Scalar> Pca<T> {
     pub fn fit_with(x: MatRef<'_, T>, k: usize, solver: PcaSolver) -> Result<Self> {
         let (m, n) = x.shape();
         if m < 2 {
-            return Err(invalid(Op::Svd, format!("PCA needs at least 2 samples, found {m}")));
+            return Err(invalid(
+                Op::Svd,
+                format!("PCA needs at least 2 samples, found {m}"),
+            ));
         }
         if k == 0 || k > m.min(n) {
             return Err(invalid(
