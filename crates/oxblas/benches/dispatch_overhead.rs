@@ -76,7 +76,14 @@ fn main() {
             _ => {}
         });
     }
-    // And without an override (the table lookup path).
-    #[cfg(feature = "openblas")]
-    report::<oxblas::backends::OpenBlas>("openblas");
+    // And without an override: the table lookup (both backends compiled in)
+    // or the direct call (one backend).
+    match oxblas::active_backend(oxblas::Op::Dot, oxblas::DType::F64, &[16]) {
+        #[cfg(feature = "openblas")]
+        BackendId::OpenBlas => report::<oxblas::backends::OpenBlas>("openblas, no override"),
+        #[cfg(feature = "simd")]
+        BackendId::Simd => report::<oxblas::backends::Simd>("simd, no override"),
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
 }
