@@ -50,6 +50,27 @@ pub(crate) fn split_point(n: usize) -> usize {
     }
 }
 
+/// Flops below which a gemm inside a factorization runs on one thread: a
+/// rayon split costs tens of microseconds, which only large products repay.
+const PAR_MIN_FLOPS: usize = 1 << 22;
+
+/// [`gemm`] with `par` dropped to `Par::Seq` for small products.
+pub(crate) fn pgemm<T: Scalar>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    par: Par,
+) -> Result<()> {
+    let flops = 2usize
+        .saturating_mul(a.rows())
+        .saturating_mul(a.cols())
+        .saturating_mul(b.cols());
+    let par = if flops < PAR_MIN_FLOPS { Par::Seq } else { par };
+    gemm(alpha, a, b, beta, c, par)
+}
+
 // ------------------------------------------------------------ vector kernels
 
 /// `y += alpha * x` on raw strided vectors.
@@ -335,11 +356,11 @@ pub(crate) fn trsm_left<T: Scalar>(
     let (mut b1, mut b2) = b.split_at_row(n1);
     if tri.lower() {
         trsm_left(tri, a11, b1.rb_mut(), par)?;
-        gemm(-T::ONE, a21, b1.rb(), T::ONE, b2.rb_mut(), par)?;
+        pgemm(-T::ONE, a21, b1.rb(), T::ONE, b2.rb_mut(), par)?;
         trsm_left(tri, a22, b2, par)
     } else {
         trsm_left(tri, a22, b2.rb_mut(), par)?;
-        gemm(-T::ONE, a12, b2.rb(), T::ONE, b1.rb_mut(), par)?;
+        pgemm(-T::ONE, a12, b2.rb(), T::ONE, b1.rb_mut(), par)?;
         trsm_left(tri, a11, b1, par)
     }
 }
@@ -458,7 +479,7 @@ pub(crate) fn syrk_upper_sub<T: Scalar>(
         return Ok(());
     }
     if n <= SYRK_LEAF {
-        return gemm(-T::ONE, a.t(), a, T::ONE, c, par);
+        return pgemm(-T::ONE, a.t(), a, T::ONE, c, par);
     }
     let n1 = split_point(n);
     let (a1, a2) = a.split_at_col(n1);
@@ -466,7 +487,7 @@ pub(crate) fn syrk_upper_sub<T: Scalar>(
     let (c11, c12) = c_top.split_at_col(n1);
     let (_, c22) = c_bot.split_at_col(n1);
     syrk_upper_sub(a1, c11, par)?;
-    gemm(-T::ONE, a1.t(), a2, T::ONE, c12, par)?;
+    pgemm(-T::ONE, a1.t(), a2, T::ONE, c12, par)?;
     syrk_upper_sub(a2, c22, par)
 }
 

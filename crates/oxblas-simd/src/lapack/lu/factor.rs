@@ -3,10 +3,9 @@
 use oxblas_core::{validate, Error, Lu, MatMut, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::gemm::gemm;
 use crate::lapack::util::{
-    all_finite, apply_swaps, axpy, scale, split_point, to_row_major, trsm_left, vectorized, Tri,
-    LEAF,
+    all_finite, apply_swaps, axpy, pgemm, scale, split_point, to_row_major, trsm_left, vectorized,
+    Tri, LEAF,
 };
 
 /// LU factorization with partial pivoting of a square matrix: $PA = LU$.
@@ -61,7 +60,7 @@ pub(crate) fn factor_in_place<T: Scalar>(
         let (l11, l21) = left.rb().split_at_row(n1);
         let (mut r_top, mut r_bot) = right.rb_mut().split_at_row(n1);
         trsm_left(Tri::LowerUnit, l11, r_top.rb_mut(), par)?;
-        gemm(-T::ONE, l21, r_top.rb(), T::ONE, r_bot.rb_mut(), par)?;
+        pgemm(-T::ONE, l21, r_top.rb(), T::ONE, r_bot.rb_mut(), par)?;
     }
     let (_, r_bot) = right.split_at_row(n1);
     factor_in_place(r_bot, piv2, par)?;

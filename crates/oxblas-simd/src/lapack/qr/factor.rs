@@ -6,13 +6,23 @@ use super::reflector::{apply_householder, householder, BlockReflector};
 use crate::current_par;
 use crate::lapack::util::{all_finite, to_row_major, vectorized};
 
-/// Reflectors per panel: each panel is factored with vector kernels, then
-/// applied to the trailing columns in compact WY form (gemm). 32 keeps an
-/// `m x NB` f64 panel of a 1024-row matrix in L2.
+/// Reflectors per panel for a matrix with `k = min(m, n)` reflectors: each
+/// panel is factored with vector kernels, then applied to the trailing
+/// columns in compact WY form (gemm). Narrow panels suit small matrices
+/// (little gemm work to amortize the `T` factor); 32 keeps an `m x 32` f64
+/// panel of a 1024-row matrix in L2. Timed with `examples/probe_factor.rs`.
 #[cfg(not(test))]
-pub(crate) const NB: usize = 32;
+pub(crate) fn block_size(k: usize) -> usize {
+    if k <= 256 {
+        16
+    } else {
+        32
+    }
+}
 #[cfg(test)]
-pub(crate) const NB: usize = 3;
+pub(crate) fn block_size(_k: usize) -> usize {
+    3
+}
 
 /// Householder QR of an `m x n` matrix (any shape), in LAPACK's `geqrf`
 /// layout: `R` on and above the diagonal, the reflectors below it, and
@@ -45,9 +55,10 @@ pub(crate) fn factor_in_place<T: Scalar>(
 ) -> Result<()> {
     let (n, m) = w.shape();
     let k = m.min(n);
+    let nb = block_size(k);
     let mut j = 0;
     while j < k {
-        let jb = NB.min(k - j);
+        let jb = nb.min(k - j);
         {
             let panel = w.rb_mut().submatrix(j, j, jb, m - j)?;
             vectorized(

@@ -4,7 +4,7 @@
 //! Reflectors follow LAPACK's `larfg`: $H = I - \tau v v^T$ with $v_0 = 1$,
 //! $\beta = -\operatorname{sign}(\alpha)\|x\|$, $\tau = (\beta - \alpha)/\beta$,
 //! and $\tau = 0$ ($H = I$) when the column is already zero below the
-//! diagonal. The blocked factorization applies each panel of `NB`
+//! diagonal. The blocked factorization applies each panel of reflectors
 //! reflectors to the trailing columns in compact WY form
 //! ($I - V T V^T$, three gemm calls); the working copy is column-major, so
 //! each reflector and each column it touches is one contiguous slice.

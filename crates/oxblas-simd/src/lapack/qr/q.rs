@@ -2,14 +2,14 @@
 
 use oxblas_core::{validate, Error, Mat, MatRef, Op, Qr, QrMode, Result, Scalar};
 
-use super::factor::NB;
+use super::factor::block_size;
 use super::reflector::BlockReflector;
 use crate::current_par;
 
 /// Forms `Q` from a compact QR of an `m x n` matrix: `m x min(m, n)` for
 /// [`QrMode::Reduced`], `m x m` for [`QrMode::Complete`].
 ///
-/// Blocks of `NB` reflectors are applied to the identity from the last to the
+/// Blocks of reflectors are applied to the identity from the last to the
 /// first in compact WY form, each touching only the rows and columns it
 /// changes.
 ///
@@ -29,10 +29,11 @@ pub fn form_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
         .submatrix(0, 0, m, kq)?
         .to_owned();
     let f = qr.factors.as_ref();
-    let nblocks = k.div_ceil(NB.max(1));
+    let nb = block_size(k);
+    let nblocks = k.div_ceil(nb);
     for b in (0..nblocks).rev() {
-        let j = b * NB;
-        let jb = NB.min(k - j);
+        let j = b * nb;
+        let jb = nb.min(k - j);
         let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
         let target = q.as_mut().submatrix(j, j, m - j, kq - j)?;
         refl.apply_left(false, target, par)?;
@@ -53,9 +54,10 @@ pub fn apply_qt<T: Scalar>(qr: &Qr<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
     let par = current_par();
     let mut c = b.to_owned();
     let f = qr.factors.as_ref();
+    let nb = block_size(k);
     let mut j = 0;
     while j < k {
-        let jb = NB.min(k - j);
+        let jb = nb.min(k - j);
         let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
         refl.apply_left(true, c.as_mut().submatrix(j, 0, m - j, b.cols())?, par)?;
         j += jb;

@@ -2,8 +2,7 @@
 
 use oxblas_core::{Mat, MatMut, MatRef, Par, Result, Scalar};
 
-use crate::gemm::gemm;
-use crate::lapack::util::{axpy, dot, nrm2, scale};
+use crate::lapack::util::{axpy, dot, nrm2, pgemm, scale};
 
 /// Generates the reflector of LAPACK's `larfg` for `x = [alpha, rest]`:
 /// overwrites `x[0]` with `beta` and `x[1..]` with `v[1..]`, returns `tau`.
@@ -118,14 +117,14 @@ impl<T: Scalar> BlockReflector<T> {
             return Ok(());
         }
         let mut x = Mat::zeros(k, n);
-        gemm(T::ONE, self.vt.as_ref(), c.rb(), T::ZERO, x.as_mut(), par)?;
+        pgemm(T::ONE, self.vt.as_ref(), c.rb(), T::ZERO, x.as_mut(), par)?;
         let tt = if transposed {
             self.t.t()
         } else {
             self.t.as_ref()
         };
         let mut y = Mat::zeros(k, n);
-        gemm(T::ONE, tt, x.as_ref(), T::ZERO, y.as_mut(), par)?;
-        gemm(-T::ONE, self.vt.t(), y.as_ref(), T::ONE, c.rb_mut(), par)
+        pgemm(T::ONE, tt, x.as_ref(), T::ZERO, y.as_mut(), par)?;
+        pgemm(-T::ONE, self.vt.t(), y.as_ref(), T::ONE, c.rb_mut(), par)
     }
 }
