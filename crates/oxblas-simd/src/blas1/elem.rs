@@ -44,15 +44,13 @@ pub(crate) trait Elem: Scalar {
     fn vload_tail<S: Simd>(s: S, x: &[Self]) -> Self::V<S>;
     /// Stores the first `x.len() < lanes` lanes of `v`.
     fn vstore_tail<S: Simd>(s: S, x: &mut [Self], v: Self::V<S>);
-    /// Index of the first lane where `a == b`, or `lanes` if there is none.
-    fn vfirst_eq<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> usize;
 }
 
 // One impl per element type, spelled out method by method.
 macro_rules! elem_impl {
     ($t:ty, $v:ident, $lanes:ident, $splat:ident, $split:ident, $split_mut:ident, $add:ident,
      $sub:ident, $mul:ident, $fma:ident, $abs:ident, $max:ident, $eq:ident, $select:ident,
-     $sum:ident, $rmax:ident, $pload:ident, $pstore:ident, $first:ident) => {
+     $sum:ident, $rmax:ident, $pload:ident, $pstore:ident) => {
         impl Elem for $t {
             type V<S: Simd> = S::$v;
             #[inline(always)]
@@ -115,10 +113,6 @@ macro_rules! elem_impl {
             fn vstore_tail<S: Simd>(s: S, x: &mut [Self], v: Self::V<S>) {
                 s.$pstore(x, v)
             }
-            #[inline(always)]
-            fn vfirst_eq<S: Simd>(s: S, a: Self::V<S>, b: Self::V<S>) -> usize {
-                s.$first(s.$eq(a, b))
-            }
         }
     };
 }
@@ -141,8 +135,7 @@ elem_impl!(
     reduce_sum_f64s,
     reduce_max_f64s,
     partial_load_f64s,
-    partial_store_f64s,
-    first_true_m64s
+    partial_store_f64s
 );
 elem_impl!(
     f32,
@@ -162,8 +155,7 @@ elem_impl!(
     reduce_sum_f32s,
     reduce_max_f32s,
     partial_load_f32s,
-    partial_store_f32s,
-    first_true_m32s
+    partial_store_f32s
 );
 
 // ------------------------------------------------------------- dispatch

@@ -321,17 +321,29 @@ impl<E: Elem> WithSimd for FirstAbsEq<'_, E> {
     type Output = usize;
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) -> usize {
+        // Every |x_i| <= m, so a group of registers holds m exactly when its
+        // maximum is m: test [`ACC`] registers with one horizontal max, then
+        // find the element with a scalar scan of that group only.
         let lanes = E::lanes::<S>();
-        let (xv, xt) = E::split::<S>(self.x);
-        let m = E::vsplat(s, self.m);
-        for (i, &v) in xv.iter().enumerate() {
-            let k = E::vfirst_eq(s, E::vabs(s, v), m);
-            if k < lanes {
-                return i * lanes + k;
+        let (xv, _) = E::split::<S>(self.x);
+        let group = ACC * lanes;
+        for (g, c) in xv.chunks_exact(ACC).enumerate() {
+            let mx = E::vmax(
+                s,
+                E::vmax(s, E::vabs(s, c[0]), E::vabs(s, c[1])),
+                E::vmax(s, E::vabs(s, c[2]), E::vabs(s, c[3])),
+            );
+            if E::vreduce_max(s, mx) == self.m {
+                let base = g * group;
+                let k = self.x[base..base + group]
+                    .iter()
+                    .position(|v| v.abs() == self.m);
+                return k.map_or(self.x.len(), |k| base + k);
             }
         }
-        let base = xv.len() * lanes;
-        xt.iter()
+        let base = xv.len() / ACC * group;
+        self.x[base..]
+            .iter()
             .position(|v| v.abs() == self.m)
             .map_or(self.x.len(), |k| base + k)
     }
