@@ -9,11 +9,14 @@
 //!    ([`tridiag_ql`]). Without vectors that is `O(n^2)`.
 //! 4. Sort ascending.
 
-use oxblas_core::{validate, Eigh, Error, Mat, MatRef, Op, Result, Scalar};
+use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar};
 
-use super::spectral_dc::{gemm_cm, tridiag_dc};
+use super::util::vectorized;
+
+use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
-    axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
+    apply_q_left, axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm,
+    ColMat,
 };
 
 /// Above this order, eigenvectors come from divide and conquer (whose
@@ -77,12 +80,11 @@ fn driver<T: Scalar>(
     let mut tau = vec![T::ZERO; n.saturating_sub(1)];
     tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
     let mut z = if want_vectors && n > DC_MIN {
-        // Divide and conquer on T, then the back-transformation by Q.
+        // Divide and conquer on T, then the blocked back-transformation by Q.
         let mut zt = ColMat::zeros(n, n);
         tridiag_dc(&mut d, &e, &mut zt).map_err(|_| Error::NoConvergence { op })?;
-        let q = form_q(&w, &tau);
-        let mut v = ColMat::zeros(n, n);
-        gemm_cm(&q, &zt, &mut v);
+        apply_q_left(&w, 1, &tau, &mut zt);
+        let v = zt;
         Some(v)
     } else {
         let mut z = want_vectors.then(|| form_q(&w, &tau));
@@ -114,12 +116,33 @@ pub(crate) fn tridiagonalize<T: Scalar>(
     e: &mut [T],
     tau: &mut [T],
 ) {
+    vectorized(|| tridiagonalize_impl(a, d, e, tau))
+}
+
+/// Panel width of the blocked reduction: the trailing update is a rank-2NB
+/// product through gemm (NB = 32 is LAPACK's `sytrd` default).
+const TRD_NB: usize = 32;
+/// Below this trailing order the unblocked reduction finishes the job.
+const TRD_NX: usize = 96;
+
+#[inline(always)]
+fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
     let n = a.rows;
     if n == 0 {
         return;
     }
+    let mut start = 0;
+    if n > TRD_NX {
+        let mut vm = ColMat::<T>::zeros(n, TRD_NB);
+        let mut wm = ColMat::<T>::zeros(n, TRD_NB);
+        while n - start > TRD_NX {
+            latrd(a, start, TRD_NB, d, e, tau, &mut vm, &mut wm);
+            syr2k_lower_update(a, start + TRD_NB, &vm, &wm);
+            start += TRD_NB;
+        }
+    }
     let mut w = vec![T::ZERO; n];
-    for i in 0..n - 1 {
+    for i in start..n - 1 {
         // Reflector annihilating a[i+2.., i].
         let col = a.col_mut(i);
         let alpha = col[i + 1];
@@ -153,9 +176,101 @@ pub(crate) fn tridiagonalize<T: Scalar>(
     d[n - 1] = a.at(n - 1, n - 1);
 }
 
+/// One panel of the blocked reduction (LAPACK's `latrd`, lower): reduces
+/// columns `i0..i0 + nb`, leaving the trailing block `a[i0+nb.., i0+nb..]`
+/// un-updated; its update is `- V W^T - W V^T` with `V` (the reflectors,
+/// rows `c + 1..` of column `c - i0`) and `W` returned in `vm`, `wm`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn latrd<T: Scalar>(
+    a: &mut ColMat<T>,
+    i0: usize,
+    nb: usize,
+    d: &mut [T],
+    e: &mut [T],
+    tau: &mut [T],
+    vm: &mut ColMat<T>,
+    wm: &mut ColMat<T>,
+) {
+    let n = a.rows;
+    vm.data.fill(T::ZERO);
+    wm.data.fill(T::ZERO);
+    let mut y1 = vec![T::ZERO; nb];
+    let mut y2 = vec![T::ZERO; nb];
+    for i in 0..nb {
+        let c = i0 + i;
+        // Bring column c up to date with the panel's first i reflectors.
+        {
+            for p in 0..i {
+                let (wcp, vcp) = (wm.at(c, p), vm.at(c, p));
+                let col = &mut a.data[c * n + c..(c + 1) * n];
+                axpy(-wcp, &vm.col(p)[c..], col);
+                axpy(-vcp, &wm.col(p)[c..], col);
+            }
+        }
+        d[c] = a.at(c, c);
+        let col = a.col_mut(c);
+        let (beta, t) = householder(col[c + 1], &mut col[c + 2..]);
+        e[c] = beta;
+        tau[c] = t;
+        col[c + 1] = T::ONE;
+        vm.col_mut(i)[c + 1..].copy_from_slice(&a.col(c)[c + 1..]);
+        // w = tau (A22 v - V (W^T v) - W (V^T v)), rows c+1.., then
+        // w -= tau/2 (w . v) v.
+        let m = n - c - 1;
+        let mut w = vec![T::ZERO; m];
+        {
+            let v = &vm.col(i)[c + 1..];
+            symv_lower(a, c + 1, T::ONE, v, &mut w);
+            for p in 0..i {
+                y1[p] = dot(&wm.col(p)[c + 1..], v);
+                y2[p] = dot(&vm.col(p)[c + 1..], v);
+            }
+            for p in 0..i {
+                axpy(-y1[p], &vm.col(p)[c + 1..], &mut w);
+                axpy(-y2[p], &wm.col(p)[c + 1..], &mut w);
+            }
+            for x in w.iter_mut() {
+                *x *= t;
+            }
+            let alpha2 = -T::from_f64(0.5) * t * dot(&w, v);
+            axpy(alpha2, v, &mut w);
+        }
+        wm.col_mut(i)[c + 1..].copy_from_slice(&w);
+        a.set(c + 1, c, beta);
+    }
+}
+
+/// `A[k.., k..] -= V W^T + W V^T` on the lower triangle (and the diagonal
+/// blocks' upper parts, which are never read), with `V`, `W` the rows `k..`
+/// of `vm`, `wm`: a column-blocked syr2k through gemm.
+fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vm: &ColMat<T>, wm: &ColMat<T>) {
+    let n = a.rows;
+    let nb = vm.cols;
+    const JB: usize = 128;
+    let par = crate::current_par();
+    let mut jb = k;
+    while jb < n {
+        let w = JB.min(n - jb);
+        let rows = n - jb;
+        let cview =
+            MatMut::from_parts(&mut a.data, jb + jb * n, rows, w, 1, n as isize).expect("in range");
+        let v_rows = MatRef::from_parts(&vm.data, jb, rows, nb, 1, n as isize).expect("in range");
+        let w_rows = MatRef::from_parts(&wm.data, jb, rows, nb, 1, n as isize).expect("in range");
+        let v_blk = MatRef::from_parts(&vm.data, jb, w, nb, 1, n as isize).expect("in range");
+        let w_blk = MatRef::from_parts(&wm.data, jb, w, nb, 1, n as isize).expect("in range");
+        crate::gemm::gemm(-T::ONE, v_rows, w_blk.t(), T::ONE, cview, par).expect("shapes");
+        let cview =
+            MatMut::from_parts(&mut a.data, jb + jb * n, rows, w, 1, n as isize).expect("in range");
+        crate::gemm::gemm(-T::ONE, w_rows, v_blk.t(), T::ONE, cview, par).expect("shapes");
+        jb += w;
+    }
+}
+
 /// `w = alpha * A22 v` for the symmetric trailing block `A22 = a[k.., k..]`
 /// stored in its lower triangle: one pass over each column does both the
 /// column's dot product and its axpy.
+#[inline(always)]
 fn symv_lower<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: &[T], w: &mut [T]) {
     let m = v.len();
     w.fill(T::ZERO);

@@ -197,7 +197,7 @@ fn check_eigh_m64<T: Scalar>(a: &M64) -> Vec<f64> {
 
 fn eigh_families<T: Scalar>() {
     let mut rng = Rng::new(7);
-    for &n in &[0usize, 1, 2, 3, 5, 17, 40, 64] {
+    for &n in &[0usize, 1, 2, 3, 5, 17, 40, 64, 131] {
         let g = rng.mat(n, n);
         let mut a = vec![vec![0.0; n]; n];
         for i in 0..n {

@@ -6,7 +6,7 @@
 //! makes every column a contiguous slice: the reductions and the QR sweeps
 //! then only ever touch whole columns, which the compiler vectorizes.
 
-use oxblas_core::{Mat, MatRef, Scalar};
+use oxblas_core::{Mat, MatMut, MatRef, Scalar};
 
 /// An owned column-major matrix (`ld == rows`), the work format of the
 /// spectral routines.
@@ -98,7 +98,7 @@ impl<T: Scalar> ColMat<T> {
 }
 
 /// `x . y`, with independent partial sums so that the loop vectorizes.
-#[inline]
+#[inline(always)]
 pub(crate) fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
     let n = x.len().min(y.len());
     let (x, y) = (&x[..n], &y[..n]);
@@ -124,7 +124,7 @@ pub(crate) fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
 }
 
 /// `y += alpha x`.
-#[inline]
+#[inline(always)]
 pub(crate) fn axpy<T: Scalar>(alpha: T, x: &[T], y: &mut [T]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += alpha * *xi;
@@ -132,7 +132,7 @@ pub(crate) fn axpy<T: Scalar>(alpha: T, x: &[T], y: &mut [T]) {
 }
 
 /// `x *= alpha`.
-#[inline]
+#[inline(always)]
 pub(crate) fn scal<T: Scalar>(alpha: T, x: &mut [T]) {
     for xi in x {
         *xi *= alpha;
@@ -140,7 +140,7 @@ pub(crate) fn scal<T: Scalar>(alpha: T, x: &mut [T]) {
 }
 
 /// Applies the plane rotation `[x; y] <- [c s; -s c] [x; y]` elementwise.
-#[inline]
+#[inline(always)]
 pub(crate) fn rot<T: Scalar>(c: T, s: T, x: &mut [T], y: &mut [T]) {
     for (xi, yi) in x.iter_mut().zip(y.iter_mut()) {
         let (a, b) = (*xi, *yi);
@@ -214,7 +214,7 @@ pub(crate) fn householder<T: Scalar>(alpha: T, x: &mut [T]) -> (T, T) {
 }
 
 /// A plane rotation `(c, s, r)` with `c f + s g = r`, `-s f + c g = 0`.
-#[inline]
+#[inline(always)]
 pub(crate) fn givens<T: Scalar>(f: T, g: T) -> (T, T, T) {
     if g == T::ZERO {
         (T::ONE, T::ZERO, f)
@@ -325,4 +325,80 @@ pub(crate) fn permute_cols<T: Scalar>(m: &mut ColMat<T>, perm: &[usize]) {
         out[k * r..(k + 1) * r].copy_from_slice(m.col(p));
     }
     m.data[..perm.len() * r].copy_from_slice(&out);
+}
+
+/// Reflectors per block in [`apply_q_left`]: the compact-WY update is
+/// three gemms with inner dimension `QB`; 32 balances the `O(QB^2 n)`
+/// triangular-factor work against gemm efficiency (LAPACK's `ormqr` uses 32
+/// to 64).
+const QB: usize = 32;
+
+/// $Z \leftarrow Q Z$ for $Q = H_0 H_1 \cdots H_{k-1}$, $H_i = I - \tau_i
+/// v_i v_i^T$, where `v_i` is column `i` of `ys` from row `off + i` on (its
+/// entry there is an implied 1) and zero above. Blocked: each group of
+/// [`QB`] reflectors is applied as $I - Y T Y^T$ (compact WY) by gemm.
+pub(crate) fn apply_q_left<T: Scalar>(ys: &ColMat<T>, off: usize, tau: &[T], z: &mut ColMat<T>) {
+    let k = tau.len();
+    let (m, nz) = (z.rows, z.cols);
+    if k == 0 || nz == 0 {
+        return;
+    }
+    let par = crate::current_par();
+    // Blocks from the last to the first: Q Z = B_0 (B_1 (... Z)).
+    let mut starts: Vec<usize> = (0..k).step_by(QB).collect();
+    starts.reverse();
+    for b in starts {
+        let nb = QB.min(k - b);
+        let r0 = off + b;
+        if r0 >= m {
+            continue;
+        }
+        let rows = m - r0;
+        // Y: rows r0.., nb columns, unit lower trapezoidal.
+        let mut y = ColMat::<T>::zeros(rows, nb);
+        for p in 0..nb {
+            let i = b + p;
+            let top = p; // row of the implied 1 within Y
+            if top >= rows {
+                continue;
+            }
+            let col = y.col_mut(p);
+            col[top] = T::ONE;
+            col[top + 1..].copy_from_slice(&ys.col(i)[r0 + top + 1..m]);
+        }
+        // T (upper triangular): T[p,p] = tau_p, T[..p, p] = -tau_p T[..p,..p] Y[:, ..p]^T y_p.
+        let mut t = ColMat::<T>::zeros(nb, nb);
+        for p in 0..nb {
+            let tp = tau[b + p];
+            t.set(p, p, tp);
+            if p == 0 {
+                continue;
+            }
+            let mut yty = vec![T::ZERO; p];
+            for (q, val) in yty.iter_mut().enumerate() {
+                *val = dot(&y.col(q)[p..], &y.col(p)[p..]);
+            }
+            for r in 0..p {
+                let s: T = (r..p).zip(&yty[r..]).map(|(q, &yq)| t.at(r, q) * yq).sum();
+                t.set(r, p, -tp * s);
+            }
+        }
+        // W1 = Y^T Z[r0.., :] (nb x nz); W2 = T W1; Z[r0.., :] -= Y W2.
+        let zsub = MatRef::from_parts(&z.data, r0, rows, nz, 1, m as isize).expect("in range");
+        let yv = MatRef::from_parts(&y.data, 0, rows, nb, 1, rows as isize).expect("in range");
+        let mut w1 = ColMat::<T>::zeros(nb, nz);
+        let w1v = MatMut::from_parts(&mut w1.data, 0, nb, nz, 1, nb as isize).expect("in range");
+        crate::gemm::gemm(T::ONE, yv.t(), zsub, T::ZERO, w1v, par).expect("shapes");
+        let mut w2 = ColMat::<T>::zeros(nb, nz);
+        {
+            let tv = MatRef::from_parts(&t.data, 0, nb, nb, 1, nb as isize).expect("in range");
+            let w1r = MatRef::from_parts(&w1.data, 0, nb, nz, 1, nb as isize).expect("in range");
+            let w2v =
+                MatMut::from_parts(&mut w2.data, 0, nb, nz, 1, nb as isize).expect("in range");
+            crate::gemm::gemm(T::ONE, tv, w1r, T::ZERO, w2v, par).expect("shapes");
+        }
+        let w2r = MatRef::from_parts(&w2.data, 0, nb, nz, 1, nb as isize).expect("in range");
+        let zmut = MatMut::from_parts(&mut z.data, r0, rows, nz, 1, m as isize).expect("in range");
+        crate::gemm::gemm(-T::ONE, yv, w2r, T::ONE, zmut, par).expect("shapes");
+    }
 }
