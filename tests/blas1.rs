@@ -7,7 +7,7 @@ use oxblas_suite::{assert_close_scalar, eps, gen, Rng, StoredVec, BLAS_TOL, VEC_
 const SIZES: [usize; 9] = [0, 1, 2, 3, 7, 16, 33, 100, 1000];
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 fn dot_random<B: Backend, T: Scalar>() {

@@ -20,7 +20,7 @@ const SHAPES: [(usize, usize); 9] = [
 ];
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 fn col(v: &[f64]) -> Mat<f64> {

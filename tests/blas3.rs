@@ -9,7 +9,7 @@ use oxblas_suite::{
 };
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 /// Stores the logical `r x c` matrix `a` with `layout`, transposed in memory
@@ -347,8 +347,46 @@ fn gemm_batched_random<B: Backend, T: Scalar>() {
     }
 }
 
+fn gemm_thread_counts<B: Backend, T: Scalar>() {
+    // Results are correct whatever the thread count (threaded kernels split
+    // the work differently). Other tests may run meanwhile; a thread count
+    // only changes their speed, and the previous setting is restored.
+    let before = B::num_threads();
+    let mut rng = Rng::new(38);
+    let (m, k, n) = (200, 150, 190);
+    let a = from_f64::<T>(&gen::random(&mut rng, m, k));
+    let b = from_f64::<T>(&gen::random(&mut rng, k, n));
+    for threads in [1usize, 2, 3] {
+        B::set_num_threads(threads);
+        let mut c = Mat::<T>::zeros(m, n);
+        B::gemm(T::ONE, a.as_ref(), b.as_ref(), T::ZERO, c.as_mut()).unwrap();
+        let what = format!("{} gemm {m}x{k}x{n} threads={threads}", ctx::<B, T>());
+        assert_gemm_result(
+            &what,
+            1.0,
+            a.as_ref(),
+            b.as_ref(),
+            0.0,
+            &Mat::zeros(m, n),
+            c.as_ref(),
+        );
+    }
+    B::set_num_threads(before.max(1));
+    assert!(
+        B::is_available(),
+        "{}: a compiled backend is available",
+        ctx::<B, T>()
+    );
+    assert!(
+        !B::description().is_empty(),
+        "{}: description",
+        ctx::<B, T>()
+    );
+}
+
 oxblas_suite::backend_tests!(
     gemm_shapes_and_layouts,
+    gemm_thread_counts,
     gemm_large_blocked,
     gemm_beta_zero_ignores_nan_c,
     gemm_nan_inf_propagate,

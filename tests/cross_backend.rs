@@ -7,7 +7,12 @@ use oxblas_suite::naive::{self, from_f64, to_f64, vec_from_f64};
 use oxblas_suite::{eps, gen, product_and_scale, Rng, BLAS_TOL, FACTOR_TOL, SPECTRAL_TOL};
 
 fn ctx<B1: Backend, B2: Backend, T: Scalar>() -> String {
-    format!("{:?} vs {:?} /{}", B1::ID, B2::ID, T::DTYPE)
+    format!(
+        "{} vs {} /{}",
+        core::any::type_name::<B1>(),
+        core::any::type_name::<B2>(),
+        T::DTYPE
+    )
 }
 
 fn agree_blas<B1: Backend, B2: Backend, T: Scalar>() {

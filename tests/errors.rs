@@ -9,7 +9,7 @@ use oxblas_suite::naive::from_f64;
 use oxblas_suite::{gen, Rng};
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 /// Asserts that `$e` matches `$p`, printing the call and the result otherwise.

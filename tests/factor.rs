@@ -10,7 +10,7 @@ use oxblas_suite::{
 };
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 /// The square families: (name, matrix, numerically nonsingular in `T`).

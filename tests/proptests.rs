@@ -22,7 +22,7 @@ fn runner() -> TestRunner {
 }
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 fn layout() -> impl Strategy<Value = Layout> {

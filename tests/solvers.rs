@@ -9,7 +9,7 @@ use oxblas_suite::{
 };
 
 fn ctx<B: Backend, T: Scalar>() -> String {
-    format!("{:?}/{}", B::ID, T::DTYPE)
+    format!("{}/{}", core::any::type_name::<B>(), T::DTYPE)
 }
 
 const IN_LAYOUTS: [Layout; 4] = [
