@@ -62,7 +62,7 @@ pub(crate) fn check_no_overlap(
     col_stride: isize,
 ) -> Result<()> {
     let (r, c) = (row_stride.unsigned_abs(), col_stride.unsigned_abs());
-    let ok = if rows <= 1 && cols <= 1 {
+    let ok = if rows == 0 || cols == 0 || (rows == 1 && cols == 1) {
         true
     } else if rows <= 1 {
         c != 0
