@@ -79,40 +79,62 @@ pub(crate) fn factor_in_place<T: Scalar>(
     factor_in_place(a22, offset + n1, par)
 }
 
-/// Unblocked right-looking Cholesky of a small block, on a transposed copy
+/// Unblocked left-looking Cholesky of a small block, on a transposed copy
 /// (`U = L^T` with contiguous rows) so that every update is a contiguous,
-/// vectorized axpy.
+/// vectorized axpy fused over four rows.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // five slices indexed alike
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
     let mut u = vec![T::ZERO; n * n];
+    let (rs, cs) = (a.row_stride(), a.col_stride());
+    let base = a.ptr_at_mut(0, 0);
+    let at = |i: usize, j: usize| base.wrapping_offset(i as isize * rs + j as isize * cs);
     for i in 0..n {
         for j in 0..=i {
-            u[j * n + i] = a[(i, j)];
+            // SAFETY: i, j < n: inside the view.
+            u[j * n + i] = unsafe { *at(i, j) };
         }
     }
+    // Left-looking: row k of U is its row of A minus the rows above it,
+    // four rows per pass, so the row is loaded and stored k / 4 times.
     for k in 0..n {
-        let (top, bottom) = u.split_at_mut((k + 1) * n);
-        let rowk = &mut top[k * n..];
-        let d = rowk[k];
+        let (done, rest) = u.split_at_mut(k * n);
+        let rowk = &mut rest[k..n];
+        let mut p = 0;
+        while p + 4 <= k {
+            let c = [
+                done[p * n + k],
+                done[(p + 1) * n + k],
+                done[(p + 2) * n + k],
+                done[(p + 3) * n + k],
+            ];
+            let x0 = &done[p * n + k..(p + 1) * n];
+            let x1 = &done[(p + 1) * n + k..(p + 2) * n];
+            let x2 = &done[(p + 2) * n + k..(p + 3) * n];
+            let x3 = &done[(p + 3) * n + k..(p + 4) * n];
+            for j in 0..rowk.len() {
+                rowk[j] -= (c[0] * x0[j] + c[1] * x1[j]) + (c[2] * x2[j] + c[3] * x3[j]);
+            }
+            p += 4;
+        }
+        while p < k {
+            let c = done[p * n + k];
+            axpy(-c, &done[p * n + k..(p + 1) * n], rowk);
+            p += 1;
+        }
+        let d = rowk[0];
         if d <= T::ZERO || d.is_nan() {
             return Err(Error::NotPositiveDefinite { index: offset + k });
         }
         let d = d.sqrt();
-        rowk[k] = d;
-        scale(T::ONE / d, &mut rowk[k + 1..]);
-        let rowk = &rowk[..];
-        for (r, rowi) in bottom.chunks_exact_mut(n).enumerate() {
-            let i = k + 1 + r;
-            let f = rowk[i];
-            if f != T::ZERO {
-                axpy(-f, &rowk[i..], &mut rowi[i..]);
-            }
-        }
+        rowk[0] = d;
+        scale(T::ONE / d, &mut rowk[1..]);
     }
     for i in 0..n {
         for j in 0..=i {
-            a[(i, j)] = u[j * n + i];
+            // SAFETY: i, j < n: inside the view, borrowed exclusively.
+            unsafe { *at(i, j) = u[j * n + i] };
         }
     }
     Ok(())

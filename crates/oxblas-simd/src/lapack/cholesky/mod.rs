@@ -5,8 +5,8 @@
 //! it solved against $L_{11}^T$, the trailing block updated by a rank-k
 //! product and factored in turn. Triangular solves and rank-k updates are
 //! themselves recursive over [`crate::gemm::gemm`]; blocks at most `LEAF`
-//! wide run an unblocked right-looking kernel on a transposed copy, where
-//! every update is a contiguous axpy.
+//! wide run an unblocked left-looking kernel on a transposed copy, where
+//! every update is a contiguous axpy fused over four rows.
 //!
 //! ```
 //! use oxblas_core::Mat;
