@@ -265,3 +265,135 @@ pub fn assert_gemm_result<T: Scalar>(
     );
     assert_close_scaled(what, c, &want, &scale, a.cols() + 1);
 }
+
+#[cfg(test)]
+mod tests {
+    //! The checks must be able to fail: each is shown a right and a wrong answer.
+    use super::*;
+    use crate::{gen, naive, Rng};
+    use oxblas_core::{Complex, Lu};
+
+    #[test]
+    fn lu_ratio_separates_right_from_wrong() {
+        // [[1, 2], [3, 4]]: P swaps the rows, L = [[1, 0], [1/3, 1]], U = [[3, 4], [0, 2/3]].
+        let a = Mat::from_rows(&[[1.0, 2.0], [3.0, 4.0]]).unwrap();
+        let good = Lu {
+            factors: Mat::from_rows(&[[3.0, 4.0], [1.0 / 3.0, 2.0 - 4.0 / 3.0]]).unwrap(),
+            pivots: vec![1, 1],
+        };
+        assert!(lu_ratio::<f64>(&a, &good) <= FACTOR_TOL);
+        let mut bad = good.clone();
+        bad.factors[(1, 1)] *= 1.0 + 1e-9;
+        assert!(lu_ratio::<f64>(&a, &bad) > FACTOR_TOL);
+        let mut bad = good;
+        bad.pivots = vec![0, 1];
+        assert!(lu_ratio::<f64>(&a, &bad) > FACTOR_TOL);
+    }
+
+    #[test]
+    fn orthogonality_and_reconstruction_ratios() {
+        let q = gen::orthogonal(&mut Rng::new(1), 20);
+        assert!(orth_ratio::<f64>(q.as_ref()) <= FACTOR_TOL);
+        let skewed = q.map(|x| x * (1.0 + 1e-12));
+        assert!(orth_ratio::<f64>(skewed.as_ref()) > FACTOR_TOL);
+        let a = naive::matmul(q.as_ref(), q.t());
+        assert!(recon_ratio::<f64>(&a, q.as_ref(), q.t()) <= FACTOR_TOL);
+        assert!(recon_ratio::<f64>(&a, skewed.as_ref(), q.t()) > FACTOR_TOL);
+        // f32 thresholds scale with f32's epsilon: the same defect passes there.
+        assert!(orth_ratio::<f32>(q.map(|&x| x as f32).as_ref()) <= FACTOR_TOL);
+    }
+
+    #[test]
+    fn eig_ratio_checks_values_pairs_and_norms() {
+        let (a, eigs) = gen::normal_with_eigs(&mut Rng::new(2), &[], &[(0.5, 2.0)]);
+        // Eigenvectors of Q [[a, b], [-b, a]] Q^T: Q (1, +-i) / sqrt(2).
+        // Eigenvector of a 2x2 A for lambda: (-a01, a00 - lambda), normalized;
+        // the conjugate eigenvalue has the conjugate vector.
+        let (p, r) = (a[(0, 1)], a[(0, 0)] - eigs[0]);
+        let v0 = Complex::new(-p, 0.0) / (p * p + r.norm_sqr()).sqrt();
+        let v1 = r / (p * p + r.norm_sqr()).sqrt();
+        let mk = |v0: Complex<f64>, v1: Complex<f64>| {
+            let mut m = Mat::filled(2, 2, Complex::new(0.0, 0.0));
+            m[(0, 0)] = v0;
+            m[(1, 0)] = v1;
+            m[(0, 1)] = v0.conj();
+            m[(1, 1)] = v1.conj();
+            m
+        };
+        let good = oxblas_core::Eig {
+            values: eigs.clone(),
+            vectors: mk(v0, v1),
+        };
+        assert!(eig_ratio::<f64>(&a, &good) <= SPECTRAL_TOL);
+        let mut bad = good.clone();
+        bad.values[0].re += 1e-10;
+        bad.values[1].re += 1e-10;
+        assert!(eig_ratio::<f64>(&a, &bad) > SPECTRAL_TOL);
+        let mut bad = good.clone();
+        bad.vectors = mk(v0 * 2.0, v1 * 2.0);
+        assert!(
+            eig_ratio::<f64>(&a, &bad) > SPECTRAL_TOL,
+            "unnormalized vectors"
+        );
+    }
+
+    #[test]
+    fn close_scaled_rejects_a_wrong_element() {
+        let want = Mat::from_fn(3, 3, |i, j| (i + j) as f64);
+        let scale = want.map(|x| x.abs() + 1.0);
+        let got = want.map(|&x| x as f32);
+        let r = std::panic::catch_unwind(|| {
+            assert_close_scaled("ok", got.as_ref(), &want, &scale, 3);
+        });
+        assert!(r.is_ok());
+        let mut bad = got.clone();
+        bad[(2, 1)] += 1e-4;
+        let r = std::panic::catch_unwind(|| {
+            assert_close_scaled("bad", bad.as_ref(), &want, &scale, 3);
+        });
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn naive_oracles() {
+        let a = Mat::from_rows(&[[2.0, -1.0, 0.0], [1.0, 3.0, 2.0], [0.0, 1.0, 4.0]]).unwrap();
+        assert_eq!(naive::det_cofactor(a.as_ref()), 2.0 * 10.0 + 4.0 - 0.0);
+        let b = Mat::from_fn(3, 2, |i, j| (i * 2 + j) as f64);
+        use oxblas_core::{Diag, Side, Uplo};
+        for (side, uplo, diag) in [
+            (Side::Left, Uplo::Lower, Diag::NonUnit),
+            (Side::Left, Uplo::Upper, Diag::Unit),
+        ] {
+            let x = naive::tri_solve(side, uplo, diag, a.as_ref(), b.as_ref());
+            let t = naive::triangle(uplo, diag, a.as_ref());
+            let r = naive::sub(naive::matmul(t.as_ref(), x.as_ref()).as_ref(), b.as_ref());
+            assert!(naive::fro(r.as_ref()) < 1e-12);
+        }
+        let bt = b.transpose();
+        let x = naive::tri_solve(
+            Side::Right,
+            Uplo::Lower,
+            Diag::NonUnit,
+            a.as_ref(),
+            bt.as_ref(),
+        );
+        let t = naive::triangle(Uplo::Lower, Diag::NonUnit, a.as_ref());
+        let r = naive::sub(naive::matmul(x.as_ref(), t.as_ref()).as_ref(), bt.as_ref());
+        assert!(naive::fro(r.as_ref()) < 1e-12);
+        let s = gen::indefinite_at(&mut Rng::new(3), 9, 4);
+        assert_eq!(naive::cholesky_fail_index(s.as_ref()), Some(4));
+        let spd = gen::spd(&mut Rng::new(4), 9, 1e3);
+        assert_eq!(naive::cholesky_fail_index(spd.as_ref()), None);
+    }
+
+    #[test]
+    fn rng_is_deterministic_and_spread() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        let xs: Vec<f64> = (0..1000).map(|_| a.uniform()).collect();
+        assert!(xs.iter().all(|&x| x == b.uniform()));
+        assert!(xs.iter().all(|&x| (-1.0..1.0).contains(&x)));
+        let mean = xs.iter().sum::<f64>() / 1000.0;
+        assert!(mean.abs() < 0.1);
+        assert_ne!(Rng::new(8).next_u64(), Rng::new(7).next_u64());
+    }
+}
