@@ -23,13 +23,13 @@
 //! [`Error`](crate::Error) (`DimensionMismatch` or `InvalidArgument`, with
 //! the closest [`Op`](crate::Op) as the operation tag).
 
-//ALS pub mod als;
-//CONV pub mod conv;
+pub mod als;
+pub mod conv;
 pub mod data;
 pub mod linear;
-//NN pub mod nn;
+pub mod nn;
 pub mod pca;
-//TR pub mod transform;
+pub mod transform;
 
 use oxblas_core::{Error, Op};
 
