@@ -410,11 +410,20 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     let table_source = oxblas::wisdom::active_source().to_string();
     println!("dispatcher table: {table_source}");
 
-    // The FMA peak, per dtype and thread count.
+    // The FMA peak, per dtype and thread count. An AVX2 FMA does 4 f64 or
+    // 8 f32 lanes at the same rate, so the f32 peak is twice the f64 one:
+    // both loops are run and the better one (other processes only ever slow
+    // a loop down) sets both.
     let mut peaks = Vec::new();
-    for &dt in &cfg.dtypes {
-        for &t in &cfg.threads {
-            let g = peak::fma_peak(dt == DType::F64, t);
+    for &t in &cfg.threads {
+        let g64 = peak::fma_peak(true, t);
+        let g32 = peak::fma_peak(false, t);
+        let f64_peak = match (g64, g32) {
+            (Some(a), Some(b)) => Some(a.max(b / 2.0)),
+            _ => None,
+        };
+        for &dt in &cfg.dtypes {
+            let g = f64_peak.map(|p| if dt == DType::F32 { 2.0 * p } else { p });
             peaks.push(Peak {
                 dtype: dt.name().into(),
                 threads: t,
@@ -444,8 +453,10 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         );
     }
 
-    // The case list, in an order where each op's sizes grow (so the time of
-    // a large case can be predicted from the one before).
+    // The case list: the smallest size of every op first, then the next
+    // size, and so on. Each op's sizes grow, so the time of a large case can
+    // be predicted from the one before; and if the time budget runs out, it
+    // is the largest sizes that are left out, not whole operations.
     let mut todo = Vec::new();
     for &op in &cfg.ops {
         let sizes = if cfg.sizes.is_empty() {
@@ -455,12 +466,17 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         };
         for &dt in &cfg.dtypes {
             for &t in &cfg.threads {
-                for &n in &sizes {
-                    todo.push((op, dt, t, n));
+                for (rank, &n) in sizes.iter().enumerate() {
+                    todo.push((rank, op, dt, t, n));
                 }
             }
         }
     }
+    todo.sort_by_key(|&(rank, ..)| rank);
+    let todo: Vec<(Op, DType, usize, usize)> = todo
+        .into_iter()
+        .map(|(_, op, dt, t, n)| (op, dt, t, n))
+        .collect();
     let deadline = if cfg.quick { 150.0 } else { 18.0 * 60.0 };
     let case_cap = if cfg.quick { 4.0 } else { 20.0 };
     let bar = ProgressBar::new(todo.len() as u64);
@@ -535,6 +551,9 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    // Report order: by operation (as listed), dtype, threads, size.
+    let op_rank = |name: &str| cfg.ops.iter().position(|o| o.name() == name);
+    results.sort_by_key(|r| (op_rank(&r.op), r.dtype.clone(), r.threads, r.n));
 
     // Peaks: fall back to the best gemm where no FMA loop ran.
     for p in &mut peaks {
