@@ -272,3 +272,45 @@ fn malformed_hand_built_factors_are_rejected() {
         Err(Error::InvalidArgument { .. })
     ));
 }
+
+#[test]
+fn backend_overrides_keep_the_default_errors() {
+    use crate::Simd;
+    use oxblas_core::{Backend, Op};
+    let a = random::<f64>(6, 6, 3);
+    let b = random::<f64>(6, 2, 4);
+    let x = Simd::solve(a.as_ref(), b.as_ref()).unwrap();
+    assert!(solve_ratio(a.as_ref(), x.as_ref(), b.as_ref()) <= TOL);
+    let inv = Simd::inv(a.as_ref()).unwrap();
+    assert!(solve_ratio(a.as_ref(), inv.as_ref(), Mat::<f64>::identity(6).as_ref()) <= TOL);
+    let lu = Simd::lu(a.as_ref()).unwrap();
+    assert_eq!(Simd::lu_solve(&lu, b.as_ref()).unwrap(), x);
+    let r = Mat::<f64>::zeros(2, 3);
+    assert!(matches!(
+        Simd::solve(r.as_ref(), b.as_ref()),
+        Err(Error::NotSquare { op: Op::Solve, .. })
+    ));
+    assert!(matches!(
+        Simd::inv(r.as_ref()),
+        Err(Error::NotSquare { op: Op::Inv, .. })
+    ));
+    assert!(matches!(
+        Simd::solve(a.as_ref(), Mat::<f64>::zeros(5, 1).as_ref()),
+        Err(Error::DimensionMismatch { op: Op::Solve, .. })
+    ));
+    let mut s = a.clone();
+    for i in 0..6 {
+        s[(i, 2)] = 0.0;
+    }
+    assert_eq!(Simd::inv(s.as_ref()), Err(Error::Singular { index: 2 }));
+    assert_eq!(
+        Simd::solve(s.as_ref(), b.as_ref()),
+        Err(Error::Singular { index: 2 })
+    );
+    let spd = crate::lapack::util::testing::spd::<f64>(6, 1);
+    let c = Simd::cholesky(spd.as_ref()).unwrap();
+    let y = Simd::cholesky_solve(&c, b.as_ref()).unwrap();
+    let back = matmul(spd.as_ref(), y.as_ref());
+    // ||B - AY|| / (n eps ||B||) is bounded by cond(A) (below 5 for `spd`) times the ratio.
+    assert!(rel_residual(b.as_ref(), back.as_ref(), 6) <= TOL * 5.0);
+}

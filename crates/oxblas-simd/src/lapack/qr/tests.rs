@@ -218,3 +218,14 @@ fn pivoted_qr_norm_downdating_survives_cancellation() {
     // The diagonal of R is non-increasing (checked above) and no norm went NaN.
     assert!(p.qr.factors.as_slice().iter().all(|x| x.is_finite()));
 }
+
+#[test]
+fn ill_conditioned_matrices_keep_small_residuals() {
+    use crate::lapack::util::testing::with_condition;
+    for &cond in &[1e2, 1e8] {
+        check(with_condition::<f64>(40, cond, 3).as_ref());
+        check_pivoted(with_condition::<f64>(40, cond, 4).as_ref());
+    }
+    check(with_condition::<f32>(33, 1e2, 5).as_ref());
+    check(with_condition::<f32>(33, 1e6, 6).as_ref());
+}
