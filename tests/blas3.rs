@@ -1,7 +1,7 @@
 //! BLAS level 3: gemm (every transpose through `.t()`, every layout), syrk,
 //! trsm, symm, batched gemm, against naive `f64` oracles.
 
-use oxblas_core::{Backend, Diag, Mat, MatMut, MatRef, Scalar, Side, Uplo};
+use oxblas_core::{Backend, Diag, Mat, MatMut, MatRef, Scalar, Side, Uplo, VecRef};
 use oxblas_suite::naive::{self, from_f64, to_f64};
 use oxblas_suite::{
     assert_close_scaled, assert_gemm_result, assert_ratio, gen, product_and_scale, solve_ratio,
@@ -384,8 +384,34 @@ fn gemm_thread_counts<B: Backend, T: Scalar>() {
     );
 }
 
+fn gemm_zero_stride_inputs<B: Backend, T: Scalar>() {
+    // Inputs may have zero strides (broadcast views): every row of A is the
+    // same buffer row, every column of B the same buffer column.
+    let mut rng = Rng::new(39);
+    for (m, k, n) in [(1, 1, 1), (5, 3, 4), (40, 33, 17)] {
+        let row = naive::vec_from_f64::<T>(&gen::random_vec(&mut rng, k));
+        let col = naive::vec_from_f64::<T>(&gen::random_vec(&mut rng, k));
+        let a = MatRef::from_parts(&row, 0, m, k, 0, 1).unwrap();
+        let b = MatRef::from_parts(&col, 0, k, n, 1, 0).unwrap();
+        let mut c = Mat::<T>::zeros(m, n);
+        B::gemm(T::ONE, a, b, T::ZERO, c.as_mut()).unwrap();
+        let what = format!(
+            "{} gemm {m}x{k}x{n} with zero-stride A and B",
+            ctx::<B, T>()
+        );
+        assert_gemm_result(&what, 1.0, a, b, 0.0, &Mat::zeros(m, n), c.as_ref());
+        let mut y = vec![T::ZERO; m];
+        B::gemv(T::ONE, a, VecRef::from(&col), T::ZERO, (&mut y).into()).unwrap();
+        let yc = Mat::from_col(&y);
+        let what = format!("{} gemv {m}x{k} with zero-stride A", ctx::<B, T>());
+        let x = MatRef::from_slice(&col, k, 1).unwrap();
+        assert_gemm_result(&what, 1.0, a, x, 0.0, &Mat::zeros(m, 1), yc.as_ref());
+    }
+}
+
 oxblas_suite::backend_tests!(
     gemm_shapes_and_layouts,
+    gemm_zero_stride_inputs,
     gemm_thread_counts,
     gemm_large_blocked,
     gemm_beta_zero_ignores_nan_c,
