@@ -3,11 +3,13 @@
 use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::lapack::util::{axpy, scale, split_point, syrk_upper_sub, trsm_left, vectorized, Tri};
+use crate::lapack::util::{
+    all_finite, axpy, scale, split_point, syrk_upper_sub, trsm_left, vectorized, Tri,
+};
 
-/// Order up to which Cholesky runs its unblocked row kernel: its inner
-/// products are contiguous and vectorized, so it beats the recursion's
-/// small gemm/trsm calls up to about 64 (timed with `probe_factor`).
+/// Order up to which Cholesky runs its unblocked kernel: its updates are
+/// contiguous and vectorized, so it beats the recursion's small gemm/trsm
+/// calls up to about 64 (timed with `probe_factor`).
 #[cfg(not(test))]
 const LEAF: usize = 64;
 #[cfg(test)]
@@ -26,23 +28,21 @@ const LEAF: usize = 3;
 ///   order `index + 1` is not positive definite.
 pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
     let n = validate::square(Op::Cholesky, a.shape())?;
-    let mut finite = true;
-    a.for_each(|i, j, x| finite &= j > i || x.is_finite());
-    if !finite {
-        return Err(Error::NonFinite { op: Op::Cholesky });
-    }
-    let mut l = Mat::zeros(n, n);
+    // One pass: copy each row's lower part, check it (vectorized), zero the
+    // rest. The check completes before any factorization work.
+    let mut data: Vec<T> = Vec::with_capacity(n * n);
     for i in 0..n {
-        let dst = &mut l.row_mut(i)[..=i];
         match a.row_slice(i) {
-            Some(src) => dst.copy_from_slice(&src[..=i]),
-            None => {
-                for (j, d) in dst.iter_mut().enumerate() {
-                    *d = a[(i, j)];
-                }
-            }
+            Some(src) => data.extend_from_slice(&src[..=i]),
+            // SAFETY: i < n, j <= i < n.
+            None => data.extend((0..=i).map(|j| unsafe { *a.get_unchecked(i, j) })),
         }
+        if !all_finite(&data[i * n..]) {
+            return Err(Error::NonFinite { op: Op::Cholesky });
+        }
+        data.resize((i + 1) * n, T::ZERO);
     }
+    let mut l = Mat::from_vec(n, n, data)?;
     factor_in_place(l.as_mut(), 0, current_par())?;
     // The rank-k updates wrote whole diagonal blocks: clear the upper triangle.
     for i in 0..n {
