@@ -15,9 +15,10 @@
 use oxblas_core::{validate, Error, MatRef, Op, Result, Scalar, Svd, SvdMode};
 
 use super::spectral_util::{
-    apply_reflector_left, apply_reflector_right, givens, householder, max_abs, permute_cols,
-    range_scale, rot, sort_perm, ColMat,
+    apply_q_left, apply_reflector_left, apply_reflector_right, givens, householder, max_abs,
+    permute_cols, range_scale, sort_perm, ColMat, RotLog,
 };
+use super::util::vectorized;
 
 /// The singular value decomposition of an `m x n` matrix (any shape).
 ///
@@ -94,7 +95,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut qr_tau = Vec::new();
     let mut qr_factors = None;
     let mut b = if use_qr {
-        qr_tau = householder_qr(&mut a);
+        qr_tau = vectorized(|| householder_qr(&mut a));
         let mut r = ColMat::zeros(n, n);
         for j in 0..n {
             r.col_mut(j)[..=j].copy_from_slice(&a.col(j)[..=j]);
@@ -109,7 +110,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut e = vec![T::ZERO; n - 1];
     let mut tauq = vec![T::ZERO; n];
     let mut taup = vec![T::ZERO; n.saturating_sub(1)];
-    bidiagonalize(&mut b, &mut d, &mut e, &mut tauq, &mut taup);
+    vectorized(|| bidiagonalize(&mut b, &mut d, &mut e, &mut tauq, &mut taup));
     let (mut u, mut v) = if mode.is_some() {
         // U of the bidiagonalized matrix: bm x n, or bm x m for a full U
         // without the QR step (with it, Q supplies the extra columns).
@@ -154,14 +155,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
             w.col_mut(j)[..n].copy_from_slice(ur.col(j));
             w.col_mut(j)[n..].fill(T::ZERO);
         }
-        let mut vbuf = vec![T::ZERO; m];
-        for i in (0..n).rev() {
-            let len = m - i;
-            let vv = &mut vbuf[..len];
-            vv[0] = T::ONE;
-            vv[1..].copy_from_slice(&qf.col(i)[i + 1..]);
-            apply_reflector_left(&mut w, vv, qr_tau[i], i, 0, ucols);
-        }
+        apply_q_left(qf, 0, &qr_tau, &mut w);
         u = Some(w);
     }
     debug_assert!(u
@@ -170,6 +164,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     Ok((s, u, v))
 }
 
+#[inline(always)]
 /// Householder QR in place (LAPACK's `geqr2`): `R` on and above the
 /// diagonal, the reflectors below it; returns the scalars.
 fn householder_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
@@ -195,6 +190,7 @@ fn householder_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
 /// $B = Q^T A P$ (LAPACK's `gebd2`): diagonal `d`, superdiagonal `e`; the
 /// left reflectors (`tauq`) are stored below the diagonal, the right ones
 /// (`taup`) right of the superdiagonal, unit entries implied.
+#[inline(always)]
 pub(crate) fn bidiagonalize<T: Scalar>(
     a: &mut ColMat<T>,
     d: &mut [T],
@@ -238,50 +234,30 @@ pub(crate) fn bidiagonalize<T: Scalar>(
 
 /// `Q` of [`bidiagonalize`], its first `cols` columns (`n <= cols <= m`).
 fn form_q_left<T: Scalar>(a: &ColMat<T>, tauq: &[T], cols: usize) -> ColMat<T> {
-    let (m, n) = (a.rows, a.cols);
-    let mut q = ColMat::identity(m, cols);
-    let mut v = vec![T::ZERO; m];
-    for i in (0..n).rev() {
-        let len = m - i;
-        let vv = &mut v[..len];
-        vv[0] = T::ONE;
-        vv[1..].copy_from_slice(&a.col(i)[i + 1..]);
-        apply_reflector_left(&mut q, vv, tauq[i], i, i, cols);
-    }
+    let mut q = ColMat::identity(a.rows, cols);
+    apply_q_left(a, 0, tauq, &mut q);
     q
 }
 
 /// `P` of [`bidiagonalize`] (`n x n`).
 fn form_p_right<T: Scalar>(a: &ColMat<T>, taup: &[T]) -> ColMat<T> {
     let n = a.cols;
-    let mut p = ColMat::identity(n, n);
-    let mut v = vec![T::ZERO; n];
-    for i in (0..n.saturating_sub(1)).rev() {
-        let len = n - i - 1;
-        let vv = &mut v[..len];
-        vv[0] = T::ONE;
-        for (k, x) in vv.iter_mut().enumerate().skip(1) {
-            *x = a.at(i, i + 1 + k);
+    // The right reflectors live in rows; gather them as columns (reflector
+    // i: rows i + 1.., unit at i + 1).
+    let mut ys = ColMat::<T>::zeros(n, n);
+    for i in 0..n.saturating_sub(1) {
+        for k in i + 2..n {
+            ys.set(k, i, a.at(i, k));
         }
-        apply_reflector_left(&mut p, vv, taup[i], i + 1, i + 1, n);
     }
+    let mut p = ColMat::identity(n, n);
+    apply_q_left(&ys, 1, taup, &mut p);
     p
 }
 
 /// The bidiagonal QR did not converge within its limit.
 #[derive(Debug)]
 pub(crate) struct NotConverged;
-
-/// `[col_p, col_q] <- [c col_p + s col_q, c col_q - s col_p]` for `p != q`.
-fn rot_cols<T: Scalar>(m: &mut ColMat<T>, p: usize, q: usize, c: T, s: T) {
-    if p < q {
-        let (x, y) = m.two_cols_mut(p, q);
-        rot(c, s, x, y);
-    } else {
-        let (y, x) = m.two_cols_mut(q, p);
-        rot(c, s, x, y);
-    }
-}
 
 /// The SVD of the upper bidiagonal matrix with diagonal `d` and
 /// superdiagonal `e` by implicit-shift QR. Left rotations are applied to the
@@ -291,13 +267,51 @@ fn rot_cols<T: Scalar>(m: &mut ColMat<T>, p: usize, q: usize, c: T, s: T) {
 pub(crate) fn bidiag_qr<T: Scalar>(
     d: &mut [T],
     e: &mut [T],
+    u: Option<&mut ColMat<T>>,
+    v: Option<&mut ColMat<T>>,
+) -> Result<(), NotConverged> {
+    if d.len() <= 1 {
+        return Ok(());
+    }
+    vectorized(|| bidiag_qr_impl(d, e, u, v))
+}
+
+/// Rotations gathered (in units of `n`) before a [`RotLog`] flush: about
+/// 32 QR sweeps' worth.
+const ROT_BATCH: usize = 32;
+
+/// Applies the recorded rotations once enough have gathered (or `force`).
+#[inline(always)]
+fn flush_logs<T: Scalar>(
+    ulog: &mut RotLog<T>,
+    vlog: &mut RotLog<T>,
+    u: &mut Option<&mut ColMat<T>>,
+    v: &mut Option<&mut ColMat<T>>,
+    force: bool,
+    n: usize,
+) {
+    if force || ulog.len() + vlog.len() >= ROT_BATCH * n {
+        match u.as_deref_mut() {
+            Some(u) => ulog.flush(u),
+            None => ulog.ops_clear(),
+        }
+        match v.as_deref_mut() {
+            Some(v) => vlog.flush(v),
+            None => vlog.ops_clear(),
+        }
+    }
+}
+
+#[inline(always)]
+fn bidiag_qr_impl<T: Scalar>(
+    d: &mut [T],
+    e: &mut [T],
     mut u: Option<&mut ColMat<T>>,
     mut v: Option<&mut ColMat<T>>,
 ) -> Result<(), NotConverged> {
     let n = d.len();
-    if n <= 1 {
-        return Ok(());
-    }
+    let mut ulog = RotLog::new();
+    let mut vlog = RotLog::new();
     let eps = T::EPSILON;
     let bnorm = max_abs(d.iter().chain(e.iter()).copied());
     if bnorm == T::ZERO {
@@ -324,8 +338,10 @@ pub(crate) fn bidiag_qr<T: Scalar>(
             }
         }
         if hi == 0 {
+            flush_logs(&mut ulog, &mut vlog, &mut u, &mut v, true, n);
             return Ok(());
         }
+        flush_logs(&mut ulog, &mut vlog, &mut u, &mut v, false, n);
         // The unreduced block lo..=hi.
         let mut lo = hi - 1;
         while lo > 0 {
@@ -354,9 +370,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
                         b = -s * e[j];
                         e[j] *= c;
                     }
-                    if let Some(u) = u.as_deref_mut() {
-                        rot_cols(u, j, i, c, s);
-                    }
+                    ulog.push(j, i, c, s);
                 }
             } else {
                 let mut b = e[hi - 1];
@@ -370,9 +384,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
                         b = -s * e[j - 1];
                         e[j - 1] *= c;
                     }
-                    if let Some(v) = v.as_deref_mut() {
-                        rot_cols(v, j, hi, c, s);
-                    }
+                    vlog.push(j, hi, c, s);
                 }
             }
             continue;
@@ -420,10 +432,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
             e[k] = c * ek - s * dk;
             let bulge = s * d[k + 1];
             d[k + 1] *= c;
-            if let Some(v) = v.as_deref_mut() {
-                let (x, w) = v.two_cols_mut(k, k + 1);
-                rot(c, s, x, w);
-            }
+            vlog.push(k, k + 1, c, s);
             // Left rotation on rows k, k+1.
             let (c, s, r) = givens(d[k], bulge);
             d[k] = r;
@@ -435,10 +444,7 @@ pub(crate) fn bidiag_qr<T: Scalar>(
                 z = s * e[k + 1];
                 e[k + 1] *= c;
             }
-            if let Some(u) = u.as_deref_mut() {
-                let (x, w) = u.two_cols_mut(k, k + 1);
-                rot(c, s, x, w);
-            }
+            ulog.push(k, k + 1, c, s);
         }
     }
 }
