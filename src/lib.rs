@@ -2,8 +2,27 @@
 //! and matrix generators used as oracles by `tests/`.
 //!
 //! Every test in `tests/` is a generic function `fn name<B: Backend, T:
-//! Scalar>()`, instantiated once per compiled backend and element type by
-//! [`backend_tests!`]: adding a backend is one line in that macro.
+//! Scalar>()`, instantiated once per compiled backend (`OpenBlas`, `Simd`,
+//! and the dispatcher `oxblas::Auto`) and element type by [`backend_tests!`]:
+//! adding a backend is one line in that macro. [`cross_backend_tests!`] does
+//! the same for pairs of backends.
+//!
+//! | file | what |
+//! |---|---|
+//! | `tests/blas1.rs` | dot, axpy, scal, copy, swap, nrm2 (overflow-safe), asum, iamax (NaN policy), element-wise, distances |
+//! | `tests/blas2.rs` | gemv, ger, trsv, symv over every [`Layout`] |
+//! | `tests/blas3.rs` | gemm (transposes, layouts, blocked sizes, threads, broadcast), syrk, trsm, symm, batched |
+//! | `tests/factor.rs` | LU, Cholesky, QR, pivoted QR and their solves |
+//! | `tests/spectral.rs` | eigh/eigvalsh, eig/eigvals, SVD/singular_values |
+//! | `tests/solvers.rs` | solve, inv, det, lstsq, pinv, rank, cond, norms |
+//! | `tests/errors.rs` | the exact `Err` of every bad input |
+//! | `tests/layout.rs` | oxblas-core's view types |
+//! | `tests/proptests.rs` | random shapes/strides/transposes for gemm, gemv, dot, LU, QR |
+//! | `tests/cross_backend.rs` | two backends agree on the same inputs |
+//!
+//! Oracles are computed in `f64` from the exact `f64` images of the inputs
+//! ([`naive`]); results are judged by the scaled ratios of [`check`], each
+//! with one threshold for `f32` and `f64`.
 #![warn(missing_docs)]
 
 pub mod check;
