@@ -52,21 +52,31 @@ pub(crate) fn iwork_len(op: Op, w: i32) -> Result<usize> {
 }
 
 /// Stack that OpenBLAS's threaded LU (`getrf_parallel`, behind `?getrf`,
-/// `?gesv`) may use: each recursion level keeps a job table of about
-/// 512 KiB on the stack (`MAX_THREADS = 64` builds). Measured with
-/// OpenBLAS 0.3.21 on threads of a given stack size: 2 MiB (the default
-/// for spawned Rust threads) overflows from n = 40 (`sgesv`), 4 MiB from
-/// n = 1000, 5 MiB sufficed up to n = 6000. Calls run with at least
-/// `LU_RED_ZONE` bytes of stack left, on a fresh `LU_STACK` stack if needed.
-const LU_RED_ZONE: usize = 8 << 20;
-const LU_STACK: usize = 16 << 20;
+/// `?gesv`, `?getri`) may use: each recursion level keeps a job table of
+/// about 512 KiB on the stack (`MAX_THREADS = 64` builds), and deeper
+/// recursion comes with larger `n`. Measured with OpenBLAS 0.3.21 on threads
+/// of a given total stack size (C callers, 2 threads): 2 MiB (the default
+/// of spawned Rust threads) overflows from n = 40 (`sgesv`), 3 MiB from
+/// n = 200, 4 MiB from n = 1000; 5 MiB sufficed up to n = 6000. The red
+/// zone (stack that must be left when the call starts) is about 1.5 times
+/// that, so that a main thread (8 MiB) never needs a new stack below
+/// n = 1024 and a new stack costs little next to the factorization above.
+fn lu_red_zone(n: usize) -> usize {
+    match n {
+        0..=128 => 4 << 20,
+        129..=1023 => 6 << 20,
+        _ => 12 << 20,
+    }
+}
 
 /// Runs `f` (which calls LU routines on an `n x n` matrix) with enough stack
-/// for OpenBLAS's threaded LU. Single-threaded OpenBLAS and small matrices
-/// (which OpenBLAS factors on one thread) need nothing.
+/// for OpenBLAS's threaded LU, growing it (with `stacker`) only when less is
+/// left. Single-threaded OpenBLAS and small matrices (which OpenBLAS factors
+/// on one thread) need nothing.
 pub(crate) fn with_lu_stack<R>(n: usize, f: impl FnOnce() -> R) -> R {
     if n < 32 || crate::num_threads() <= 1 {
         return f();
     }
-    stacker::maybe_grow(LU_RED_ZONE, LU_STACK, f)
+    let red_zone = lu_red_zone(n);
+    stacker::maybe_grow(red_zone, red_zone + (4 << 20), f)
 }
