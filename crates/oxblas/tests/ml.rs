@@ -1,4 +1,5 @@
 //! Tests of `oxblas::ml` on the shipped data and on small generated cases.
+#![allow(clippy::needless_range_loop)] // index loops mirror the formulas being checked
 
 use oxblas::ml::data::{parse_csv, Rng};
 use oxblas::ml::linear::{fit_gd, fit_ols, fit_ridge, r2_score, GdOptions};
