@@ -859,6 +859,11 @@ mod tests {
             (BackendId::OpenBlas, &Reason::Default)
         );
         assert!(e.to_string().contains("1 thread)"), "{e}");
+        // An entry without times (the provisional defaults) prints no numbers.
+        let mut bare = e.measurement.clone().unwrap();
+        (bare.ns_openblas, bare.ns_simd) = (None, None);
+        e.measurement = Some(bare);
+        assert!(e.to_string().ends_with("built-in default table"), "{e}");
     }
 
     #[test]

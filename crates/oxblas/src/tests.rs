@@ -157,3 +157,78 @@ fn qr_least_squares_rejects_wide_and_rank_deficient() {
         Err(Error::DimensionMismatch { .. })
     ));
 }
+
+#[test]
+fn lu_wrapper_reports_singular_on_solve_and_inverse() {
+    let a = Mat::from_rows(&[[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]).unwrap();
+    let f = lu(a.as_ref()).unwrap();
+    assert_eq!(f.det(), 0.0);
+    assert!(matches!(
+        f.solve(Mat::<f64>::zeros(3, 1).as_ref()),
+        Err(Error::Singular { .. })
+    ));
+    assert!(matches!(f.inverse(), Err(Error::Singular { .. })));
+    assert!(matches!(
+        f.solve(Mat::<f64>::zeros(2, 1).as_ref()),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    // Deref reaches the plain factors.
+    assert_eq!(f.pivots.len(), 3);
+    assert_eq!(f.clone().into_inner().factors.shape(), (3, 3));
+}
+
+#[test]
+fn factor_wrappers_invert() {
+    let n = 6;
+    let spd = Mat::from_fn(n, n, |i, j| {
+        if i == j {
+            10.0
+        } else {
+            1.0 / (1 + i + j) as f64
+        }
+    });
+    let id = Mat::<f64>::identity(n);
+    let c = cholesky(spd.as_ref()).unwrap();
+    let ci = c.inverse().unwrap();
+    assert!(ratio(&matmul(spd.as_ref(), ci.as_ref()).unwrap(), &id, n) <= 30.0);
+    let li = lu(spd.as_ref()).unwrap().inverse().unwrap();
+    assert!(ratio(&matmul(spd.as_ref(), li.as_ref()).unwrap(), &id, n) <= 30.0);
+    // det from both factorizations agree.
+    let (d1, d2) = (c.det(), lu(spd.as_ref()).unwrap().det());
+    assert!((d1 - d2).abs() <= 30.0 * n as f64 * f64::EPSILON * d1.abs());
+
+    let tall = Mat::from_fn(5, 3, |i, j| {
+        ((i + 2 * j) % 4) as f64 + if i == j { 3.0 } else { 0.0 }
+    });
+    let q = qr(tall.as_ref()).unwrap();
+    let (qr_q, qf) = (q.q().unwrap(), q.q_full().unwrap());
+    assert_eq!(
+        (qr_q.shape(), qf.shape(), q.r().shape()),
+        ((5, 3), (5, 5), (3, 3))
+    );
+    let qtq = matmul(qf.t(), qf.as_ref()).unwrap();
+    assert!(ratio(&qtq, &Mat::identity(5), 5) <= 30.0);
+}
+
+#[test]
+fn mat_ext_methods_match_the_free_functions() {
+    use crate::prelude::*;
+    let a = Mat::from_fn(4, 4, |i, j| if i == j { 5.0 } else { (i * j) as f64 / 3.0 });
+    let b = Mat::from_fn(4, 2, |i, j| (i + j) as f64);
+    assert_eq!(
+        a.matmul(&b).unwrap(),
+        matmul(a.as_ref(), b.as_ref()).unwrap()
+    );
+    assert_eq!(a.solve(&b).unwrap(), solve(a.as_ref(), b.as_ref()).unwrap());
+    assert_eq!(a.det().unwrap(), det(a.as_ref()).unwrap());
+    assert_eq!(a.rank().unwrap(), 4);
+    assert_eq!(
+        a.norm(Norm::Inf).unwrap(),
+        norm(a.as_ref(), Norm::Inf).unwrap()
+    );
+    assert!(matches!(b.inv(), Err(Error::NotSquare { .. })));
+    assert!(matches!(
+        a.matmul(b.t()),
+        Err(Error::DimensionMismatch { .. })
+    ));
+}
