@@ -13,9 +13,13 @@ pub fn set_num_threads(n: usize) {
 }
 
 /// The thread count kernels may use: the value set, else the CPU count.
+///
+/// The CPU count is queried once: `available_parallelism` reads cgroup files
+/// on Linux (tens of microseconds), far too slow for every call.
 pub fn num_threads() -> usize {
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     match THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         n => n,
     }
 }
