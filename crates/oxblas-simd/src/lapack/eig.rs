@@ -58,7 +58,7 @@ fn driver<T: Scalar>(a: MatRef<'_, T>, op: Op, want_vectors: bool) -> Result<Eig
             *x *= s;
         }
     }
-    let tau = hessenberg(&mut h);
+    let tau = super::util::vectorized(|| hessenberg(&mut h));
     let mut z = if want_vectors {
         Some(form_q(&h, &tau))
     } else {
@@ -71,7 +71,8 @@ fn driver<T: Scalar>(a: MatRef<'_, T>, op: Op, want_vectors: bool) -> Result<Eig
     }
     let mut wr = vec![T::ZERO; n];
     let mut wi = vec![T::ZERO; n];
-    francis_qr(&mut h, z.as_mut(), &mut wr, &mut wi).map_err(|_| Error::NoConvergence { op })?;
+    super::util::vectorized(|| francis_qr(&mut h, z.as_mut(), &mut wr, &mut wi))
+        .map_err(|_| Error::NoConvergence { op })?;
     let vectors = z.map(|mut z| {
         schur_vectors(&mut h, &wr, &wi, &mut z);
         complex_vectors(&z, &wi)
@@ -89,6 +90,7 @@ fn driver<T: Scalar>(a: MatRef<'_, T>, op: Op, want_vectors: bool) -> Result<Eig
 /// reflector of step `i` is stored in column `i` below the subdiagonal
 /// (`v[i + 1] = 1` implied), the storage [`form_q`] reads. Returns the
 /// `n - 1` scalars (the last is 0).
+#[inline(always)]
 fn hessenberg<T: Scalar>(h: &mut ColMat<T>) -> Vec<T> {
     let n = h.rows;
     let mut tau = vec![T::ZERO; n.saturating_sub(1)];
@@ -116,6 +118,7 @@ struct NotConverged;
 /// Francis double-shift QR on the upper Hessenberg `h`. With `z`, the full
 /// real Schur form is computed and the transformations accumulated onto
 /// `z`; without, only the active block is updated (eigenvalues only).
+#[inline(always)]
 fn francis_qr<T: Scalar>(
     h: &mut ColMat<T>,
     mut z: Option<&mut ColMat<T>>,
@@ -334,6 +337,7 @@ fn rot_slices<T: Scalar>(c: T, s: T, x: &mut [T], y: &mut [T]) {
 /// Applies the 3-element reflector of the Francis sweep to columns
 /// `k, k+1 (, k+2)` of rows `i0..i1`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn reflect3_cols<T: Scalar>(
     a: &mut ColMat<T>,
     k: usize,

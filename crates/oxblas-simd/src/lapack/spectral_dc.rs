@@ -44,7 +44,7 @@ pub(crate) fn tridiag_dc<T: Scalar>(
         return Ok(());
     }
     let mut e = e.to_vec();
-    solve(d, &mut e, z, 0, n)
+    super::util::vectorized(|| solve(d, &mut e, z, 0, n))
 }
 
 /// Solves the block `lo..hi` into `z[lo..hi, lo..hi]` (zero on entry).
@@ -78,6 +78,7 @@ fn solve<T: Scalar>(
 
 /// Merges the solved halves `lo..mid` and `mid..hi` coupled by
 /// `rho u u^T`, `u = e_{mid-1} + sign e_mid`.
+#[inline(always)]
 fn merge<T: Scalar>(
     d: &mut [T],
     z: &mut ColMat<T>,
@@ -234,6 +235,7 @@ pub(crate) fn gemm_cm<T: Scalar>(a: &ColMat<T>, b: &ColMat<T>, c: &mut ColMat<T>
 /// $f(\lambda) = 1/\rho + \sum_i z_i^2 / (d_i - \lambda)$ for sorted
 /// distinct `d`, `rho > 0`, no `z_i` zero. Returns the pole it is measured
 /// from and the offset; fills `delta[i] = d_i - lambda`.
+#[inline(always)]
 fn secular_root<T: Scalar>(
     d: &[T],
     z: &[T],
