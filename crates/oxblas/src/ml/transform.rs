@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use oxblas::{ml::transform::Affine, Mat};
-//! let t = Affine::rotation_2d(std::f64::consts::FRAC_PI_2).then(&Affine::translation(&[1.0, 0.0]))?;
+//! let shift = Affine::translation(&[1.0, 0.0])?;
+//! let t = Affine::rotation_2d(std::f64::consts::FRAC_PI_2).then(&shift)?;
 //! let p = t.apply(Mat::from_rows(&[[1.0, 0.0]])?.as_ref())?; // (1,0) -> (0,1) -> (1,1)
 //! assert!((p[(0, 0)] - 1.0).abs() < 1e-15 && (p[(0, 1)] - 1.0).abs() < 1e-15);
 //! # Ok::<(), oxblas::Error>(())
