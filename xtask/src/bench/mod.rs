@@ -404,6 +404,12 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             .to_string()
     };
     println!("oxblas bench: {command}");
+    if cfg!(debug_assertions) {
+        println!(
+            "warning: this is not an optimized build; run `cargo xtask bench`, which builds \
+             with --release"
+        );
+    }
     println!("machine: {} ({cpus} CPUs)", sig.cpu_model);
     println!("openblas: {}", OpenBlas::description());
     println!("simd: {}", Simd::description());
