@@ -9,6 +9,6 @@ pub mod svd;
 pub(crate) mod util;
 
 mod spectral_dc;
-mod spectral_util;
 #[cfg(test)]
 mod spectral_tests;
+mod spectral_util;
