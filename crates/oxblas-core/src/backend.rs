@@ -162,9 +162,10 @@ pub trait Backend {
     /// LU with partial pivoting of a square matrix, $PA = LU$. A singular
     /// matrix factors fine (its `U` has a zero pivot); solving with it fails.
     fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>>;
-    /// Solves $AX = B$ from LU factors. `Err(Singular)` on a zero pivot.
+    /// Solves $AX = B$ from LU factors. `Err(Singular)` on a zero pivot,
+    /// `Err(InvalidArgument)` for hand-built factors that are malformed.
     fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
-        let n = lu.n();
+        let n = validate::lu_factors(Op::LuSolve, lu)?;
         validate::rhs(Op::LuSolve, n, b.shape())?;
         if let Some(index) = lu.zero_pivot() {
             return Err(Error::Singular { index });

@@ -1,7 +1,7 @@
 //! Argument checks shared by every backend, so that the same bad input gives
 //! the same `Err` whichever backend runs the call.
 
-use crate::{all_finite, Error, MatRef, Op, Result, Scalar, Side};
+use crate::{all_finite, Error, Lu, MatRef, Op, Result, Scalar, Side};
 
 fn mismatch(op: Op, expected: String, found: String) -> Error {
     Error::DimensionMismatch {
@@ -35,6 +35,20 @@ pub fn square(op: Op, (rows, cols): (usize, usize)) -> Result<usize> {
 pub fn finite<T: Scalar>(op: Op, a: MatRef<'_, T>) -> Result<()> {
     if !all_finite(a) {
         return Err(Error::NonFinite { op });
+    }
+    Ok(())
+}
+
+/// Every element of the lower triangle (diagonal included) must be finite:
+/// for operations that read only that triangle (`cholesky`, `eigh`), whatever
+/// the other triangle holds is never looked at.
+pub fn finite_lower<T: Scalar>(op: Op, a: MatRef<'_, T>) -> Result<()> {
+    for i in 0..a.rows() {
+        for j in 0..(i + 1).min(a.cols()) {
+            if !a[(i, j)].is_finite() {
+                return Err(Error::NonFinite { op });
+            }
+        }
     }
     Ok(())
 }
@@ -169,4 +183,26 @@ pub fn tolerance<T: Scalar>(op: Op, tol: Option<T>) -> Result<()> {
         }),
         _ => Ok(()),
     }
+}
+
+/// LU factors built by hand must be well formed before a solve uses them:
+/// square factors, one pivot per row, each pivot `p` of row `i` in `i..n`.
+pub fn lu_factors<T>(op: Op, lu: &Lu<T>) -> Result<usize> {
+    let n = lu.factors.rows();
+    let ok = lu.factors.cols() == n
+        && lu.pivots.len() == n
+        && lu.pivots.iter().enumerate().all(|(i, &p)| p >= i && p < n);
+    if !ok {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "malformed LU: {}x{} factors with {} pivots (need n x n factors and n pivots, \
+                 pivot i in i..n)",
+                n,
+                lu.factors.cols(),
+                lu.pivots.len()
+            ),
+        });
+    }
+    Ok(n)
 }

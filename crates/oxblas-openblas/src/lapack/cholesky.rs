@@ -14,7 +14,7 @@ use crate::layout::{blas_int, check_dims, mat_from_col_major, to_col_major};
 
 pub(crate) fn cholesky<E: Elem>(a: MatRef<'_, E>) -> Result<Cholesky<E>> {
     let n = validate::square(Op::Cholesky, a.shape())?;
-    validate::finite(Op::Cholesky, a)?;
+    validate::finite_lower(Op::Cholesky, a)?;
     let n32 = blas_int(Op::Cholesky, n)?;
     if n == 0 {
         return Ok(Cholesky {
