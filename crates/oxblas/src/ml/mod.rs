@@ -30,6 +30,7 @@ pub mod linear;
 pub mod nn;
 pub mod pca;
 pub mod transform;
+mod vexp;
 
 use oxblas_core::{Error, Op};
 
