@@ -64,7 +64,7 @@ extern "C" {
 /// Median seconds per call of `a` and `b`, alternating `rounds` samples of
 /// `reps` calls each (after one warm-up sample each).
 fn race(reps: usize, rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
-    let mut sample = |f: &mut dyn FnMut()| {
+    let sample = |f: &mut dyn FnMut()| {
         let t = Instant::now();
         for _ in 0..reps {
             f();

@@ -340,7 +340,7 @@ fn main() {
         WALL.store(true, std::sync::atomic::Ordering::Relaxed);
         for op in ["lu", "chol"] {
             let a = if op == "lu" { random(n, 1) } else { spd(n) };
-            let mut run = || {
+            let run = || {
                 if op == "lu" {
                     std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
                 } else {
@@ -351,7 +351,7 @@ fn main() {
             for (slot, threads) in [1usize, 2].into_iter().enumerate() {
                 oxblas_simd::set_num_threads(threads);
                 run();
-                t[slot] = median((0..rounds).map(|_| timed(&mut run)).collect());
+                t[slot] = median((0..rounds).map(|_| timed(run)).collect());
             }
             println!(
                 "{op:<10} {:>6} 1T {:.4}s 2T {:.4}s speed-up {:.2}x",
