@@ -148,7 +148,10 @@ fn geometry<T: Scalar>(
     if kh == 0 || kw == 0 {
         return Err(invalid(Op::Gemm, "convolution kernel must be non-empty"));
     }
-    let (hp, wp) = (h + 2 * p.padding.0, w + 2 * p.padding.1);
+    let pad = |len: usize, pad: usize| pad.checked_mul(2).and_then(|p2| p2.checked_add(len));
+    let (Some(hp), Some(wp)) = (pad(h, p.padding.0), pad(w, p.padding.1)) else {
+        return Err(invalid(Op::Gemm, "padded input size overflows usize"));
+    };
     if kh > hp || kw > wp {
         return Err(mismatch(
             Op::Gemm,
