@@ -15,10 +15,6 @@ use oxblas::Mat;
 use std::time::Instant;
 
 fn main() -> Result<(), oxblas::Error> {
-    // Pin the thread count to its default value once: while it is unset,
-    // oxblas-simd asks the OS for the CPU count on every call (a cgroup file
-    // read), which dominates thousands of tiny k x k solves (about 12x here).
-    oxblas::set_num_threads(oxblas::num_threads());
     let all: Mat<f64> = parse_csv(include_str!("../data/digits.csv"), Some(','), 0)?;
     let (users, items) = (all.rows(), 64);
     let mut rng = Rng::new(2024);
