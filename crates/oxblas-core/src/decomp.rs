@@ -41,10 +41,16 @@ impl<T: Scalar> Lu<T> {
         )
     }
     /// `perm` such that row `i` of `PA` is row `perm[i]` of `A`.
+    ///
+    /// Hand-built pivots outside `0..n` (malformed factors, see
+    /// [`validate::lu_factors`](crate::validate::lu_factors)) are skipped.
     pub fn permutation(&self) -> Vec<usize> {
-        let mut perm: Vec<usize> = (0..self.n()).collect();
+        let n = self.n();
+        let mut perm: Vec<usize> = (0..n).collect();
         for (i, &p) in self.pivots.iter().enumerate() {
-            perm.swap(i, p);
+            if i < n && p < n {
+                perm.swap(i, p);
+            }
         }
         perm
     }
@@ -74,7 +80,11 @@ impl<T: Scalar> Lu<T> {
         }
     }
     /// $\det A = \pm \prod_i u_{ii}$ (0 for a singular matrix, 1 for `0 x 0`).
+    /// NaN for hand-built factors that are not square.
     pub fn det(&self) -> T {
+        if self.factors.rows() != self.factors.cols() {
+            return T::NAN;
+        }
         let mut d = self.permutation_sign();
         for i in 0..self.n() {
             d *= self.factors[(i, i)];
@@ -83,7 +93,8 @@ impl<T: Scalar> Lu<T> {
     }
     /// The index of the first exactly-zero pivot, if the matrix is singular.
     pub fn zero_pivot(&self) -> Option<usize> {
-        (0..self.n()).find(|&i| self.factors[(i, i)] == T::ZERO)
+        let k = self.factors.rows().min(self.factors.cols());
+        (0..k).find(|&i| self.factors[(i, i)] == T::ZERO)
     }
 }
 
@@ -99,8 +110,12 @@ impl<T: Scalar> Cholesky<T> {
     pub fn l(&self) -> &Mat<T> {
         &self.l
     }
-    /// $\det A = \prod_i l_{ii}^2$.
+    /// $\det A = \prod_i l_{ii}^2$; NaN for a hand-built `L` that is not
+    /// square.
     pub fn det(&self) -> T {
+        if self.l.rows() != self.l.cols() {
+            return T::NAN;
+        }
         let mut d = T::ONE;
         for i in 0..self.l.rows() {
             d *= self.l[(i, i)] * self.l[(i, i)];
