@@ -1061,3 +1061,283 @@ mod root {
         wrappers::<f64>();
     }
 }
+
+// ------------------------------------------------------------ oxblas::ml
+
+mod ml {
+    use super::*;
+    use oxblas::ml::{als, conv, data, linear, nn, pca, transform};
+
+    fn probe<T: Scalar>() {
+        quiet();
+        let mut p = Probe::new(format!("oxblas::ml/{}", T::DTYPE));
+        let ms = pool::<T>();
+        let m = |r: usize, c: usize| Mat::<T>::from_fn(r, c, |i, j| value(Fill::Normal, i, j));
+        // Linear models, PCA, randomized SVD, r2 on every pair of inputs.
+        for x in &ms {
+            let lx = &x.label;
+            for k in [0, 1, 2, 5] {
+                p.run(&format!("Pca::fit({lx}, {k})"), || {
+                    if let Ok(pc) = pca::Pca::fit(x.view(), k) {
+                        for z in &ms {
+                            let _ = pc.transform(z.view());
+                            let _ = pc.inverse_transform(z.view());
+                        }
+                    }
+                });
+                let solver = pca::PcaSolver::Randomized {
+                    oversample: 0,
+                    power_iters: 1,
+                    seed: 7,
+                };
+                p.run(&format!("Pca::fit_with(randomized, {lx}, {k})"), || {
+                    pca::Pca::fit_with(x.view(), k, solver)
+                });
+                p.run(&format!("randomized_svd({lx}, {k})"), || {
+                    pca::randomized_svd(x.view(), k, 0, 2, 1)
+                });
+            }
+            for y in &ms {
+                let ly = &y.label;
+                for icpt in [false, true] {
+                    p.run(&format!("fit_ols({lx}, {ly}, {icpt})"), || {
+                        let model = linear::fit_ols(x.view(), y.view(), icpt)?;
+                        let _ = model.predict(y.view());
+                        model.score(x.view(), y.view())
+                    });
+                    for lambda in [0.0, -1.0, f64::NAN, 1e300] {
+                        p.run(&format!("fit_ridge({lx}, {ly}, {lambda}, {icpt})"), || {
+                            linear::fit_ridge(x.view(), y.view(), T::from_f64(lambda), icpt)
+                        });
+                    }
+                    let opts = linear::GdOptions {
+                        learning_rate: Some(T::from_f64(-1.0)),
+                        max_iter: 3,
+                        tol: T::from_f64(f64::NAN),
+                    };
+                    p.run(&format!("fit_gd(bad opts, {lx}, {ly})"), || {
+                        linear::fit_gd(x.view(), y.view(), icpt, opts)
+                    });
+                    let opts = linear::GdOptions {
+                        max_iter: 3,
+                        ..Default::default()
+                    };
+                    p.run(&format!("fit_gd({lx}, {ly})"), || {
+                        linear::fit_gd(x.view(), y.view(), icpt, opts)
+                    });
+                }
+                p.run(&format!("r2_score({lx}, {ly})"), || {
+                    linear::r2_score(x.view(), y.view())
+                });
+            }
+        }
+        // A hand-built linear model whose coef and intercept disagree.
+        let model = linear::LinearModel {
+            coef: m(3, 2),
+            intercept: vec![T::ONE; 5],
+        };
+        p.run("LinearModel::predict(malformed)", || {
+            model.predict(m(4, 3).as_ref())
+        });
+
+        // Neural network pieces.
+        let mut rng = data::Rng::new(3);
+        for (i, o) in [(0, 0), (0, 3), (3, 0), (2, 2)] {
+            let layer = nn::Dense::<T>::new(i, o, &mut rng);
+            for x in &ms {
+                p.run(&format!("Dense({i},{o})::forward({})", x.label), || {
+                    layer.forward(x.view())
+                });
+                for g in &ms {
+                    p.run(
+                        &format!("Dense({i},{o})::backward({}, {})", x.label, g.label),
+                        || layer.backward(x.view(), g.view()),
+                    );
+                }
+            }
+        }
+        let mut bad = nn::Dense::<T>::new(2, 2, &mut rng);
+        bad.b = vec![T::ONE; 5];
+        p.run("Dense::forward(malformed bias)", || {
+            bad.forward(m(3, 2).as_ref())
+        });
+        let grads = nn::DenseGrads {
+            w: m(1, 1),
+            b: vec![],
+            x: m(0, 0),
+        };
+        p.run("Sgd::step(mismatched grads)", || {
+            nn::Sgd { lr: T::ONE }.step(&mut bad, &grads)
+        });
+        for (r, c) in [(0, 0), (0, 3), (3, 0), (2, 2)] {
+            let logits = m(r, c);
+            for labels in [vec![], vec![0, 1], vec![9, 9], vec![0]] {
+                p.run(
+                    &format!("softmax_cross_entropy({r}x{c}, {labels:?})"),
+                    || nn::softmax_cross_entropy(&logits, &labels),
+                );
+            }
+            p.run(&format!("softmax_rows({r}x{c})"), || {
+                let mut l = logits.clone();
+                nn::softmax_rows(&mut l);
+            });
+        }
+        p.run("activations(empty, NaN)", || {
+            let mut v: Vec<T> = vec![];
+            nn::relu(&mut v);
+            nn::sigmoid(&mut v);
+            nn::tanh(&mut v);
+            let mut w = vec![T::from_f64(f64::NAN), T::from_f64(f64::INFINITY)];
+            nn::sigmoid(&mut w);
+            nn::relu_backward(&v, &mut w)
+        });
+        for sizes in [vec![], vec![3], vec![3, 0], vec![2, 3, 2]] {
+            p.run(&format!("Mlp::new({sizes:?})"), || {
+                let mut net = nn::Mlp::<T>::new(&sizes, 1)?;
+                for x in &ms {
+                    let _ = net.forward(x.view());
+                    let _ = net.predict(x.view());
+                    for labels in [vec![], vec![0, 1, 5], vec![0; x.rows]] {
+                        let _ = net.accuracy(x.view(), &labels);
+                        let _ = net.train_step(x.view(), &labels, nn::Sgd { lr: T::ONE });
+                    }
+                }
+                Ok::<(), Error>(())
+            });
+        }
+        let empty_net = nn::Mlp::<T> { layers: vec![] };
+        for x in &ms {
+            p.run(&format!("Mlp(no layers)::predict({})", x.label), || {
+                empty_net.predict(x.view())
+            });
+        }
+        let cell = nn::ElmanCell {
+            w_xh: m(2, 3),
+            w_hh: m(3, 2),
+            b: vec![T::ONE; 3],
+        };
+        p.run("ElmanCell(malformed)::step", || {
+            cell.step(&[T::ONE; 2], &[T::ONE; 3])
+        });
+        p.run("ElmanCell(malformed)::forward_sequence", || {
+            cell.forward_sequence(m(4, 2).as_ref(), &[T::ONE; 3])
+        });
+
+        // Convolutions: zero sizes, kernel larger than input, zero stride,
+        // channel mismatch, bias of the wrong length.
+        let shapes = [[0, 0, 0, 0], [1, 1, 3, 3], [1, 2, 3, 3], [2, 1, 1, 1]];
+        let kernels = [
+            [0, 0, 0, 0],
+            [1, 1, 2, 2],
+            [1, 2, 5, 5],
+            [2, 1, 1, 1],
+            [1, 1, 0, 3],
+        ];
+        for s in shapes {
+            let input = conv::Tensor4::<T>::from_fn(s, |a, b, c, d| T::from_usize(a + b + c + d));
+            for k in kernels {
+                let w = conv::Tensor4::<T>::from_fn(k, |_, _, _, _| T::ONE);
+                for stride in [(0, 0), (1, 1), (5, 1)] {
+                    for padding in [(0, 0), (2, 0)] {
+                        let params = conv::Conv2dParams { stride, padding };
+                        for bias in [None, Some(vec![T::ONE; 7])] {
+                            let lbl = format!("conv2d({s:?}, {k:?}, {params:?}, {bias:?})");
+                            let b = bias.as_deref();
+                            p.run(&lbl, || {
+                                let _ = conv::conv2d_output_shape(&input, &w, params);
+                                let _ = conv::conv2d_direct(&input, &w, b, params);
+                                let _ = conv::conv2d_im2col(&input, &w, b, params);
+                                let _ = conv::conv2d_fft(&input, &w, b, params);
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        p.run("Tensor4::new(wrong length)", || {
+            conv::Tensor4::new([2, 2, 2, 2], vec![T::ONE])
+        });
+
+        // ALS with out-of-range ids, rank 0, NaN ratings, no ratings.
+        let ratings: Vec<als::Rating<T>> = vec![
+            (0, 0, T::ONE),
+            (1, 2, T::from_f64(f64::NAN)),
+            (9, 0, T::ONE),
+        ];
+        for (users, items) in [(0, 0), (2, 3), (10, 10)] {
+            for rank in [0, 2] {
+                for lambda in [-1.0, 0.0, 0.1] {
+                    let opts = als::AlsOptions {
+                        rank,
+                        lambda: T::from_f64(lambda),
+                        iterations: 2,
+                        seed: 1,
+                    };
+                    for set in [&ratings[..], &ratings[..1], &[]] {
+                        p.run(
+                            &format!("als_fit({users}, {items}, {rank}, {lambda}, {set:?})"),
+                            || {
+                                let model = als::als_fit(set, users, items, opts)?;
+                                let _ = model.predict(99, 99);
+                                model.rmse(&ratings)
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        p.run("constant_rmse(empty)", || {
+            als::constant_rmse::<T>(&[], T::ONE)
+        });
+
+        // Affine maps and CSV parsing.
+        p.run("Affine", || {
+            let _ = transform::Affine::<T>::identity(0);
+            let _ = transform::Affine::<T>::scaling(&[]);
+            let _ = transform::Affine::<T>::translation(&[T::ONE; 4]);
+            let _ = transform::Affine::rotation_3d([T::ZERO; 3], T::ONE);
+            let _ = transform::Affine::rotation_3d([T::from_f64(f64::NAN); 3], T::ONE);
+            let a2 = transform::Affine::rotation_2d(T::from_f64(f64::NAN));
+            let a3 = transform::Affine::<T>::identity(3)?;
+            let _ = a2.then(&a3);
+            for x in &ms {
+                let _ = a2.apply(x.view());
+                let _ = a3.apply(x.view());
+            }
+            Ok::<(), Error>(())
+        });
+        for text in [
+            "",
+            "\n\n",
+            "1,2\n3",
+            "a,b\n1,2",
+            "1;2\n3;4",
+            "1,,2",
+            "nan,inf\n1,2",
+            ",",
+        ] {
+            for sep in [None, Some(','), Some(';'), Some('\n')] {
+                for skip in [0, 1, 99] {
+                    p.run(&format!("parse_csv({text:?}, {sep:?}, {skip})"), || {
+                        data::parse_csv::<T>(text, sep, skip)
+                    });
+                }
+            }
+        }
+        p.run("Rng edge cases", || {
+            let mut r = data::Rng::new(0);
+            let _ = (r.below(0), r.normal_mat::<T>(0, 3, f64::NAN));
+            r.shuffle::<u8>(&mut []);
+        });
+        p.finish();
+    }
+
+    #[test]
+    fn ml_f32() {
+        probe::<f32>();
+    }
+    #[test]
+    fn ml_f64() {
+        probe::<f64>();
+    }
+}
