@@ -32,12 +32,6 @@ pub(crate) const TRSM_LEAF: usize = 16;
 #[cfg(test)]
 pub(crate) const TRSM_LEAF: usize = 3;
 
-/// Order below which the recursive syrk runs one (full-block) gemm.
-#[cfg(not(test))]
-pub(crate) const SYRK_LEAF: usize = 32;
-#[cfg(test)]
-pub(crate) const SYRK_LEAF: usize = 3;
-
 /// Where a recursive split of `n > 1` columns cuts: about half, rounded to a
 /// multiple of 8 (the gemm microkernel's width) once `n` is large.
 pub(crate) fn split_point(n: usize) -> usize {
@@ -463,32 +457,6 @@ fn trsm_leaf_rows<T: Scalar>(tri: Tri, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
             row_scale(&mut b, T::ONE / a[(i, i)], i);
         }
     }
-}
-
-/// $C \leftarrow C - A^T A$ on the upper triangle of the `n x n` block `c`
-/// (`a` is `k x n`). Diagonal blocks of order `<= SYRK_LEAF` are updated in
-/// full (their strictly lower part is scratch for the callers), the rest is
-/// gemm.
-pub(crate) fn syrk_upper_sub<T: Scalar>(
-    a: MatRef<'_, T>,
-    c: MatMut<'_, T>,
-    par: Par,
-) -> Result<()> {
-    let n = c.rows();
-    if n == 0 {
-        return Ok(());
-    }
-    if n <= SYRK_LEAF {
-        return pgemm(-T::ONE, a.t(), a, T::ONE, c, par);
-    }
-    let n1 = split_point(n);
-    let (a1, a2) = a.split_at_col(n1);
-    let (c_top, c_bot) = c.split_at_row(n1);
-    let (c11, c12) = c_top.split_at_col(n1);
-    let (_, c22) = c_bot.split_at_col(n1);
-    syrk_upper_sub(a1, c11, par)?;
-    pgemm(-T::ONE, a1.t(), a2, T::ONE, c12, par)?;
-    syrk_upper_sub(a2, c22, par)
 }
 
 /// Largest absolute column sum (the matrix 1-norm); NaN propagates.

@@ -1,14 +1,14 @@
 //! The recursive Cholesky factorization.
 
-use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar};
-
-use crate::current_par;
-use crate::lapack::util::{
-    all_finite, axpy, scale, split_point, syrk_upper_sub, trsm_left, vectorized, Tri,
+use oxblas_core::{
+    validate, Cholesky, Diag, Error, Mat, MatMut, MatRef, Op, Result, Scalar, Side, Uplo,
 };
 
+use crate::lapack::util::{all_finite, axpy, scale, split_point, vectorized};
+use crate::level3;
+
 /// Order up to which Cholesky runs its unblocked kernel: its updates are
-/// contiguous and vectorized, so it beats the recursion's small gemm/trsm
+/// contiguous and vectorized, so it beats the recursion's small trsm/syrk
 /// calls up to about 64 (timed with `probe_factor`).
 #[cfg(not(test))]
 const LEAF: usize = 64;
@@ -43,23 +43,13 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
         data.resize((i + 1) * n, T::ZERO);
     }
     let mut l = Mat::from_vec(n, n, data)?;
-    factor_in_place(l.as_mut(), 0, current_par())?;
-    // The rank-k updates wrote whole diagonal blocks: clear the upper triangle.
-    for i in 0..n {
-        for x in &mut l.row_mut(i)[i + 1..] {
-            *x = T::ZERO;
-        }
-    }
+    factor_in_place(l.as_mut(), 0)?;
     Ok(Cholesky { l })
 }
 
 /// Factors the lower triangle of `a` in place (`offset`: the index of its
 /// first pivot in the whole matrix, for the error).
-pub(crate) fn factor_in_place<T: Scalar>(
-    mut a: MatMut<'_, T>,
-    offset: usize,
-    par: Par,
-) -> Result<()> {
+fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
     if n <= LEAF {
         return vectorized(
@@ -71,17 +61,25 @@ pub(crate) fn factor_in_place<T: Scalar>(
     let (top, bot) = a.split_at_row(n1);
     let (mut a11, _) = top.split_at_col(n1);
     let (mut a21, mut a22) = bot.split_at_col(n1);
-    factor_in_place(a11.rb_mut(), offset, par)?;
-    // L21 = A21 L11^{-T}, i.e. L11 L21^T = A21^T.
-    trsm_left(Tri::Lower, a11.rb(), a21.rb_mut().t(), par)?;
-    // A22 -= A21 A21^T on the lower triangle (the upper of the transposes).
-    syrk_upper_sub(a21.rb().t(), a22.rb_mut().t(), par)?;
-    factor_in_place(a22, offset + n1, par)
+    factor_in_place(a11.rb_mut(), offset)?;
+    // L21 = A21 L11^{-T}: a right-side solve against the upper L11^T, by
+    // the crate's level-3 trsm (gemm-based, its small solves vectorized).
+    level3::trsm(
+        Side::Right,
+        Uplo::Upper,
+        Diag::NonUnit,
+        T::ONE,
+        a11.rb().t(),
+        a21.rb_mut(),
+    )?;
+    // A22 -= L21 L21^T on the lower triangle only, by the packed syrk driver.
+    level3::syrk(Uplo::Lower, -T::ONE, a21.rb(), T::ONE, a22.rb_mut())?;
+    factor_in_place(a22, offset + n1)
 }
 
 /// Unblocked left-looking Cholesky of a small block, on a transposed copy
 /// (`U = L^T` with contiguous rows) so that every update is a contiguous,
-/// vectorized axpy fused over four rows.
+/// vectorized update fused over four rows (multiply-adds fused too).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // five slices indexed alike
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
@@ -104,17 +102,21 @@ fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
         let mut p = 0;
         while p + 4 <= k {
             let c = [
-                done[p * n + k],
-                done[(p + 1) * n + k],
-                done[(p + 2) * n + k],
-                done[(p + 3) * n + k],
+                -done[p * n + k],
+                -done[(p + 1) * n + k],
+                -done[(p + 2) * n + k],
+                -done[(p + 3) * n + k],
             ];
             let x0 = &done[p * n + k..(p + 1) * n];
             let x1 = &done[(p + 1) * n + k..(p + 2) * n];
             let x2 = &done[(p + 2) * n + k..(p + 3) * n];
             let x3 = &done[(p + 3) * n + k..(p + 4) * n];
             for j in 0..rowk.len() {
-                rowk[j] -= (c[0] * x0[j] + c[1] * x1[j]) + (c[2] * x2[j] + c[3] * x3[j]);
+                // Fused multiply-adds (the kernel runs with FMA enabled).
+                rowk[j] = c[3].mul_add(
+                    x3[j],
+                    c[2].mul_add(x2[j], c[1].mul_add(x1[j], c[0].mul_add(x0[j], rowk[j]))),
+                );
             }
             p += 4;
         }

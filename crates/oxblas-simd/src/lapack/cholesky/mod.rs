@@ -4,9 +4,10 @@
 //! Recursive (potrf-style): the leading block is factored, the block below
 //! it solved against $L_{11}^T$, the trailing block updated by a rank-k
 //! product and factored in turn. Triangular solves and rank-k updates are
-//! themselves recursive over [`crate::gemm::gemm`]; blocks at most `LEAF`
+//! the crate's level-3 [`crate::level3::trsm`] and
+//! [`crate::level3::syrk`] (lower triangle only); blocks at most `LEAF`
 //! wide run an unblocked left-looking kernel on a transposed copy, where
-//! every update is a contiguous axpy fused over four rows.
+//! every update is a contiguous, fused multiply-add over four rows.
 //!
 //! ```
 //! use oxblas_core::Mat;
