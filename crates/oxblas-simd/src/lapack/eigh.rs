@@ -3,10 +3,10 @@
 //! 1. Scale `A` into a safe range if its largest entry is near overflow or
 //!    underflow.
 //! 2. Householder tridiagonalization $A = Q T Q^T$ from the lower triangle
-//!    ([`tridiagonalize`]).
+//!    (`tridiagonalize`).
 //! 3. The eigenvalues of `T`, and with vectors its eigenvectors accumulated
 //!    onto `Q`, by the implicit QL algorithm with Wilkinson-type shifts
-//!    ([`tridiag_ql`]). Without vectors that is `O(n^2)`.
+//!    (`tridiag_ql`). Without vectors that is `O(n^2)`.
 //! 4. Sort ascending.
 
 use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar};

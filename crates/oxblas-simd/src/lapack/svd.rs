@@ -5,11 +5,11 @@
 //!    underflow.
 //! 2. For a tall matrix (`m >= 5n/3`), a Householder QR first, so that the
 //!    bidiagonalization works on the `n x n` factor `R`.
-//! 3. Householder bidiagonalization $A = Q B P^T$ ([`bidiagonalize`]).
+//! 3. Householder bidiagonalization $A = Q B P^T$ (`bidiagonalize`).
 //! 4. The SVD of the upper bidiagonal `B` by implicit-shift QR sweeps
 //!    (Golub-Kahan with a Wilkinson shift, zero-chasing for negligible
 //!    diagonal entries), accumulating the rotations onto `Q` and `P`
-//!    ([`bidiag_qr`]).
+//!    (`bidiag_qr`).
 //! 5. Signs made non-negative, values sorted descending.
 
 use oxblas_core::{validate, Error, MatRef, Op, Result, Scalar, Svd, SvdMode};
