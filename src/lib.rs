@@ -115,3 +115,9 @@ macro_rules! __instantiate {
         )*
     };
 }
+
+/// The README's examples, compiled and run as doc tests so the README cannot
+/// drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
