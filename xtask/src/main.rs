@@ -1,7 +1,7 @@
 //! Project automation for oxblas, run as `cargo xtask <command>`.
 //!
 //! - `cargo xtask test`: the full check CI runs (system libraries, fmt,
-//!   clippy, tests for every feature set, doc tests, docs). See [`test`].
+//!   clippy, tests for every feature set, doc tests, docs). See `test`.
 //! - `cargo xtask bench`: times every backend and the dispatcher, writes a
 //!   report, raw results, plots and the dispatcher's wisdom file. See `bench`.
 //!

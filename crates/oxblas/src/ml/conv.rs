@@ -12,7 +12,7 @@
 //!   whatever `T` is.
 //! - [`conv2d_direct`]: the seven nested loops.
 //!
-//! $out[b,o,y,x] = bias[o] + \sum_{c,i,j} in_p[b,c,y s_h + i, x s_w + j]\, w[o,c,i,j]$
+//! $out\[b,o,y,x\] = bias\[o\] + \sum_{c,i,j} in_p\[b,c,y s_h + i, x s_w + j\]\, w\[o,c,i,j\]$
 //! where $in_p$ is the input zero-padded by `padding` on each side.
 
 use super::{invalid, mismatch};

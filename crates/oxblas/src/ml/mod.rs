@@ -4,7 +4,7 @@
 //! ([`crate::matmul`], [`crate::gemm`], [`crate::lstsq`], [`crate::svd`],
 //! [`crate::cholesky`], [`crate::qr`], ...), so each heavy step runs on
 //! whichever backend [`crate::Auto`] picks. Element types are generic over
-//! [`Scalar`](crate::Scalar) (`f32` and `f64`) unless stated otherwise.
+//! [`Scalar`] (`f32` and `f64`) unless stated otherwise.
 //!
 //! - [`pca`]: principal component analysis (full SVD or randomized
 //!   truncated SVD after Halko, Martinsson and Tropp).
@@ -20,8 +20,8 @@
 //! - [`data`]: a small numeric CSV reader and a deterministic RNG.
 //!
 //! No function here panics on bad shapes or arguments: they return
-//! [`Error`](crate::Error) (`DimensionMismatch` or `InvalidArgument`, with
-//! the closest [`Op`](crate::Op) as the operation tag).
+//! [`Error`] (`DimensionMismatch` or `InvalidArgument`, with
+//! the closest [`Op`] as the operation tag).
 
 pub mod als;
 pub mod conv;
