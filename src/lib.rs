@@ -40,7 +40,7 @@ pub use rng::Rng;
 /// `gemm_random` becomes `openblas::gemm_random::f32`, `simd::gemm_random::f64`,
 /// `auto::gemm_random::f32` (the dispatcher `oxblas::Auto`), ...
 ///
-/// ```ignore
+/// ```text
 /// fn gemm_random<B: Backend, T: Scalar>() { /* ... */ }
 /// oxblas_suite::backend_tests!(gemm_random, gemv_random);
 /// ```
