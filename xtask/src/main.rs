@@ -105,6 +105,15 @@ fn run_bench(args: &BenchArgs) -> Result<(), String> {
 /// benchmark of unoptimized code would measure nothing useful.
 #[cfg(not(feature = "bench"))]
 fn run_bench(_args: &BenchArgs) -> Result<(), String> {
+    // The bench compares the backends, so it needs OpenBLAS and LAPACKE:
+    // install them where we can (root with apt-get), else say how.
+    if !test::system_check(false)? {
+        return Err(
+            "cargo xtask bench needs OpenBLAS and LAPACKE to compare the backends \
+                    (install commands above); a simd-only bench is not implemented yet"
+                .into(),
+        );
+    }
     let forwarded: Vec<String> = std::env::args().skip(1).collect();
     let mut c = cmd::cargo();
     c.args([
