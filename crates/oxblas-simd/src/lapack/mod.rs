@@ -5,6 +5,7 @@ pub mod eigh;
 pub mod lu;
 pub mod qr;
 pub mod svd;
+mod svd_bidiag;
 /// Blocking constants and kernels shared by LU, Cholesky and QR.
 pub(crate) mod util;
 

@@ -5,7 +5,7 @@
 //!    underflow.
 //! 2. For a tall matrix (`m >= 5n/3`), a Householder QR first, so that the
 //!    bidiagonalization works on the `n x n` factor `R`.
-//! 3. Householder bidiagonalization $A = Q B P^T$ (`bidiagonalize`).
+//! 3. Blocked Householder bidiagonalization $A = Q B P^T$ (`svd_bidiag`).
 //! 4. The SVD of the upper bidiagonal `B` by implicit-shift QR sweeps
 //!    (Golub-Kahan with a Wilkinson shift, zero-chasing for negligible
 //!    diagonal entries), accumulating the rotations onto `Q` and `P`
@@ -15,9 +15,10 @@
 use oxblas_core::{validate, Error, MatRef, Op, Result, Scalar, Svd, SvdMode};
 
 use super::spectral_util::{
-    apply_q_left, apply_reflector_left, apply_reflector_right, givens, householder, max_abs,
-    permute_cols, range_scale, sort_perm, ColMat, RotLog,
+    apply_q_left, apply_reflector_left, givens, householder, max_abs, permute_cols, range_scale,
+    sort_perm, ColMat, RotLog,
 };
+use super::svd_bidiag::bidiagonalize_blocked;
 use super::util::vectorized;
 
 /// The singular value decomposition of an `m x n` matrix (any shape).
@@ -110,7 +111,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut e = vec![T::ZERO; n - 1];
     let mut tauq = vec![T::ZERO; n];
     let mut taup = vec![T::ZERO; n.saturating_sub(1)];
-    vectorized(|| bidiagonalize(&mut b, &mut d, &mut e, &mut tauq, &mut taup));
+    bidiagonalize_blocked(&mut b, &mut d, &mut e, &mut tauq, &mut taup);
     let (mut u, mut v) = if mode.is_some() {
         // U of the bidiagonalized matrix: bm x n, or bm x m for a full U
         // without the QR step (with it, Q supplies the extra columns).
@@ -186,60 +187,14 @@ fn householder_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
     tau
 }
 
-/// Reduces `a` (`m x n`, `m >= n`) to upper bidiagonal form
-/// $B = Q^T A P$ (LAPACK's `gebd2`): diagonal `d`, superdiagonal `e`; the
-/// left reflectors (`tauq`) are stored below the diagonal, the right ones
-/// (`taup`) right of the superdiagonal, unit entries implied.
-#[inline(always)]
-pub(crate) fn bidiagonalize<T: Scalar>(
-    a: &mut ColMat<T>,
-    d: &mut [T],
-    e: &mut [T],
-    tauq: &mut [T],
-    taup: &mut [T],
-) {
-    let (m, n) = (a.rows, a.cols);
-    let mut v = vec![T::ZERO; m.max(n)];
-    let mut work = vec![T::ZERO; m];
-    for i in 0..n {
-        // Left reflector: annihilate a[i+1.., i].
-        let col = a.col_mut(i);
-        let (beta, t) = householder(col[i], &mut col[i + 1..]);
-        d[i] = beta;
-        tauq[i] = t;
-        let vv = &mut v[..m - i];
-        vv[0] = T::ONE;
-        vv[1..].copy_from_slice(&col[i + 1..]);
-        col[i] = beta;
-        apply_reflector_left(a, vv, t, i, i + 1, n);
-        if i + 1 < n {
-            // Right reflector: annihilate a[i, i+2..] (a row).
-            let len = n - i - 1;
-            let vv = &mut v[..len];
-            for (k, x) in vv.iter_mut().enumerate() {
-                *x = a.at(i, i + 1 + k);
-            }
-            let (beta, t) = householder(vv[0], &mut vv[1..]);
-            e[i] = beta;
-            taup[i] = t;
-            vv[0] = T::ONE;
-            for (k, &x) in vv.iter().enumerate().skip(1) {
-                a.set(i, i + 1 + k, x);
-            }
-            a.set(i, i + 1, beta);
-            apply_reflector_right(a, vv, t, i + 1, i + 1, m, &mut work);
-        }
-    }
-}
-
-/// `Q` of [`bidiagonalize`], its first `cols` columns (`n <= cols <= m`).
+/// `Q` of [`bidiagonalize_blocked`], its first `cols` columns (`n <= cols <= m`).
 fn form_q_left<T: Scalar>(a: &ColMat<T>, tauq: &[T], cols: usize) -> ColMat<T> {
     let mut q = ColMat::identity(a.rows, cols);
     apply_q_left(a, 0, tauq, &mut q);
     q
 }
 
-/// `P` of [`bidiagonalize`] (`n x n`).
+/// `P` of [`bidiagonalize_blocked`] (`n x n`).
 fn form_p_right<T: Scalar>(a: &ColMat<T>, taup: &[T]) -> ColMat<T> {
     let n = a.cols;
     // The right reflectors live in rows; gather them as columns (reflector
