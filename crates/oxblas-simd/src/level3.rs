@@ -26,6 +26,10 @@ use oxblas_core::{
 
 use crate::gemm;
 
+mod trsm_right;
+
+pub(crate) use trsm_right::{solve_lower_t, solve_rows, tile_gram};
+
 /// The pairwise distance matrix $out_{ij} = d(x_{i,:}, y_{j,:})$.
 ///
 /// # Errors
@@ -149,6 +153,26 @@ pub fn trsm<T: Scalar>(
     b: MatMut<'_, T>,
 ) -> Result<()> {
     validate::side(Op::Trsm, side, a.shape(), b.shape())?;
+    // X U = alpha B with U upper is X L^T = alpha B for L = U^T: on a
+    // row-major B, the row-wise solve with no transposing copy.
+    if side == Side::Right && uplo == Uplo::Upper && b.col_stride() == 1 && b.cols() > 1 {
+        let mut b = b;
+        if !scale_by(alpha, b.rb_mut()) {
+            return Ok(());
+        }
+        let l = a.t();
+        let unit = diag == Diag::Unit;
+        if l.col_stride() == 1 {
+            trsm_right::solve_lower_t(l, unit, b, crate::current_par());
+        } else {
+            // Rows of L contiguous: a row-major copy of the triangle (k^2
+            // elements against the m k^2 flops of the solve).
+            let k = l.rows();
+            let lc = Mat::from_fn(k, k, |i, j| if j <= i { l[(i, j)] } else { T::ZERO });
+            trsm_right::solve_lower_t(lc.as_ref(), unit, b, crate::current_par());
+        }
+        return Ok(());
+    }
     match side {
         Side::Left => trsm_left(uplo, diag, alpha, a, b),
         // X A = alpha B  <=>  A^T X^T = alpha B^T, and A^T has the other triangle.
@@ -166,9 +190,17 @@ pub fn trsm<T: Scalar>(
 /// Left-side solve on validated shapes: scale by alpha, then recursive
 /// blocking (halve A, solve one half, gemm-update the other, solve it).
 fn trsm_left<T: Scalar>(uplo: Uplo, diag: Diag, alpha: T, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    if scale_by(alpha, b.rb_mut()) {
+        trsm_rec(uplo, diag, a, b, crate::current_par());
+    }
+}
+
+/// `B = alpha B` (`alpha == 0` sets B to zero without reading it, as BLAS
+/// does). Returns `false` when B is then zero or empty (nothing to solve).
+fn scale_by<T: Scalar>(alpha: T, mut b: MatMut<'_, T>) -> bool {
     let (m, n) = b.shape();
     if m == 0 || n == 0 {
-        return;
+        return false;
     }
     if alpha != T::ONE {
         for i in 0..m {
@@ -186,10 +218,10 @@ fn trsm_left<T: Scalar>(uplo: Uplo, diag: Diag, alpha: T, a: MatRef<'_, T>, mut 
             }
         }
         if alpha == T::ZERO {
-            return;
+            return false;
         }
     }
-    trsm_rec(uplo, diag, a, b, crate::current_par());
+    true
 }
 
 /// Solves `A X = B` in place for the `m x m` triangle of `a` (`m = b.rows()`).

@@ -1,19 +1,15 @@
 //! The recursive Cholesky factorization.
 
-use oxblas_core::{
-    validate, Cholesky, Diag, Error, Mat, MatMut, MatRef, Op, Result, Scalar, Side, Uplo,
-};
+use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Result, Scalar, Uplo};
 
-use crate::lapack::util::{all_finite, axpy, scale, split_point, vectorized};
+use crate::lapack::util::{all_finite, split_point};
 use crate::level3;
 
-/// Order up to which Cholesky runs its unblocked kernel: its updates are
-/// contiguous and vectorized, so it beats the recursion's small trsm/syrk
-/// calls up to about 64 (timed with `probe_factor`).
+/// Order up to which Cholesky runs its unblocked (Crout) kernel.
 #[cfg(not(test))]
 const LEAF: usize = 64;
 #[cfg(test)]
-const LEAF: usize = 3;
+const LEAF: usize = 11;
 
 /// Cholesky factorization $A = LL^T$, reading only the lower triangle of `a`.
 ///
@@ -48,95 +44,86 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
 }
 
 /// Factors the lower triangle of `a` in place (`offset`: the index of its
-/// first pivot in the whole matrix, for the error).
+/// first pivot in the whole matrix, for the error). `a` has unit column
+/// stride (it is always a block of the row-major copy made by [`factor`]).
 fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
+    debug_assert!(n <= 1 || a.col_stride() == 1);
     if n <= LEAF {
-        return vectorized(
-            #[inline(always)]
-            || leaf(a.rb_mut(), offset),
-        );
+        return leaf(a.rb_mut(), offset);
     }
     let n1 = split_point(n);
     let (top, bot) = a.split_at_row(n1);
     let (mut a11, _) = top.split_at_col(n1);
     let (mut a21, mut a22) = bot.split_at_col(n1);
     factor_in_place(a11.rb_mut(), offset)?;
-    // L21 = A21 L11^{-T}: a right-side solve against the upper L11^T, by
-    // the crate's level-3 trsm (gemm-based, its small solves vectorized).
-    level3::trsm(
-        Side::Right,
-        Uplo::Upper,
-        Diag::NonUnit,
-        T::ONE,
-        a11.rb().t(),
-        a21.rb_mut(),
-    )?;
+    // L21 = A21 L11^{-T}: the row-wise right-side solve of level 3 (rows of
+    // A21 and L11 contiguous, no transposing copy; rows split over threads).
+    level3::solve_lower_t(a11.rb(), false, a21.rb_mut(), crate::current_par());
     // A22 -= L21 L21^T on the lower triangle only, by the packed syrk driver.
     level3::syrk(Uplo::Lower, -T::ONE, a21.rb(), T::ONE, a22.rb_mut())?;
     factor_in_place(a22, offset + n1)
 }
 
-/// Unblocked left-looking Cholesky of a small block, on a transposed copy
-/// (`U = L^T` with contiguous rows) so that every update is a contiguous,
-/// vectorized update fused over four rows (multiply-adds fused too).
-#[inline(always)]
-#[allow(clippy::needless_range_loop)] // five slices indexed alike
+/// Unblocked left-looking (Crout) Cholesky of a block of order at most
+/// `LEAF`, four rows at a time: the rows' part left of the diagonal block is
+/// a right-side solve against the rows already factored (dot products of
+/// contiguous rows, 4 x 4 tiles, by level 3's tile kernel), then the 4 x 4
+/// diagonal block is updated by the rows' Gram matrix and factored in place.
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
-    let mut u = vec![T::ZERO; n * n];
-    let (rs, cs) = (a.row_stride(), a.col_stride());
+    debug_assert!(n <= LEAF);
+    if n == 0 {
+        return Ok(());
+    }
+    let rs = a.row_stride();
     let base = a.ptr_at_mut(0, 0);
-    let at = |i: usize, j: usize| base.wrapping_offset(i as isize * rs + j as isize * cs);
-    for i in 0..n {
-        for j in 0..=i {
-            // SAFETY: i, j < n: inside the view.
-            u[j * n + i] = unsafe { *at(i, j) };
-        }
-    }
-    // Left-looking: row k of U is its row of A minus the rows above it,
-    // four rows per pass, so the row is loaded and stored k / 4 times.
-    for k in 0..n {
-        let (done, rest) = u.split_at_mut(k * n);
-        let rowk = &mut rest[k..n];
-        let mut p = 0;
-        while p + 4 <= k {
-            let c = [
-                -done[p * n + k],
-                -done[(p + 1) * n + k],
-                -done[(p + 2) * n + k],
-                -done[(p + 3) * n + k],
-            ];
-            let x0 = &done[p * n + k..(p + 1) * n];
-            let x1 = &done[(p + 1) * n + k..(p + 2) * n];
-            let x2 = &done[(p + 2) * n + k..(p + 3) * n];
-            let x3 = &done[(p + 3) * n + k..(p + 4) * n];
-            for j in 0..rowk.len() {
-                // Fused multiply-adds (the kernel runs with FMA enabled).
-                rowk[j] = c[3].mul_add(
-                    x3[j],
-                    c[2].mul_add(x2[j], c[1].mul_add(x1[j], c[0].mul_add(x0[j], rowk[j]))),
-                );
+    let at = |i: usize, j: usize| base.wrapping_offset(i as isize * rs + j as isize);
+    let mut invd = [T::ZERO; LEAF];
+    for i0 in (0..n).step_by(4) {
+        let mi = (n - i0).min(4);
+        // SAFETY: `a` is an n x n view with unit column stride (or n == 1),
+        // borrowed exclusively: rows c < i0 hold the factored L[c, 0..=c],
+        // rows i0..i0 + mi are i0 + mi <= n elements long, and the two row
+        // ranges do not overlap; invd[..i0] is filled.
+        unsafe { level3::solve_rows(mi, i0, at(0, 0), rs, &invd[..i0], at(i0, 0), rs) };
+        // SAFETY: rows i0..i0 + mi, their first i0 elements (just solved).
+        let g = unsafe { level3::tile_gram(mi, i0, at(i0, 0), rs) };
+        let mut t = [[T::ZERO; 4]; 4];
+        for r in 0..mi {
+            for c in 0..=r {
+                // SAFETY: (i0 + r, i0 + c) with c <= r < mi: inside `a`.
+                t[r][c] = unsafe { *at(i0 + r, i0 + c) } - g[r][c];
             }
-            p += 4;
         }
-        while p < k {
-            let c = done[p * n + k];
-            axpy(-c, &done[p * n + k..(p + 1) * n], rowk);
-            p += 1;
+        for c in 0..mi {
+            let mut d = t[c][c];
+            for q in 0..c {
+                d -= t[c][q] * t[c][q];
+            }
+            // Not positive (or NaN): the leading minor of this order fails.
+            if !(d > T::ZERO) {
+                return Err(Error::NotPositiveDefinite {
+                    index: offset + i0 + c,
+                });
+            }
+            let s = d.sqrt();
+            let inv = T::ONE / s;
+            t[c][c] = s;
+            invd[i0 + c] = inv;
+            for r in c + 1..mi {
+                let mut v = t[r][c];
+                for q in 0..c {
+                    v -= t[r][q] * t[c][q];
+                }
+                t[r][c] = v * inv;
+            }
         }
-        let d = rowk[0];
-        if d <= T::ZERO || d.is_nan() {
-            return Err(Error::NotPositiveDefinite { index: offset + k });
-        }
-        let d = d.sqrt();
-        rowk[0] = d;
-        scale(T::ONE / d, &mut rowk[1..]);
-    }
-    for i in 0..n {
-        for j in 0..=i {
-            // SAFETY: i, j < n: inside the view, borrowed exclusively.
-            unsafe { *at(i, j) = u[j * n + i] };
+        for r in 0..mi {
+            for c in 0..=r {
+                // SAFETY: as above; `a` is borrowed exclusively.
+                unsafe { *at(i0 + r, i0 + c) = t[r][c] };
+            }
         }
     }
     Ok(())

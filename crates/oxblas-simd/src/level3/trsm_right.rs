@@ -1,0 +1,491 @@
+//! Right-side triangular solve $X L^T = B$ for lower-triangular `L`, on
+//! row-major operands (rows of `L` and of `B` contiguous), without any
+//! transposing copy.
+//!
+//! Row `r` of `X` satisfies $L x_r^T = b_r^T$: a forward substitution whose
+//! every step is a dot product of two contiguous rows, `X[r, 0..c]` and
+//! `L[c, 0..c]`. The kernel computes those dot products for a 4 x 4 tile at
+//! a time (4 rows of `X`, 4 columns = 4 rows of `L`) with the reduction
+//! dimension in SIMD lanes, then solves the tile against the 4 x 4 diagonal
+//! block of `L` in registers (the 4 rows of the tile are the 4 lanes). Wide
+//! triangles are split recursively: $X_0 L_{00}^T = B_0$, then
+//! $B_1 \leftarrow B_1 - X_0 L_{10}^T$ by the packed gemm, then
+//! $X_1 L_{11}^T = B_1$, so that almost all flops of a large solve run in
+//! gemm. Rows of `B` are independent, so threads split them.
+//!
+//! The same tile kernel is the body of the Cholesky leaf (a row block of
+//! `L` is a right-side solve against the rows already factored), which is
+//! why [`solve_rows`] and [`tile_gram`] are crate-visible.
+
+use oxblas_core::{cast, MatMut, MatRef, Par, Scalar};
+
+use crate::gemm;
+
+/// Width of the triangles solved by the tile kernel directly (dot products
+/// up to this long); wider ones are split and updated with gemm.
+#[cfg(not(test))]
+const BASE: usize = 96;
+#[cfg(test)]
+const BASE: usize = 9;
+
+/// Below this many multiply-adds (`m k^2 / 2`) a solve stays on one thread.
+const PAR_MIN_WORK: usize = 1 << 18;
+
+/// Solves $X L^T = B$ in place in `b` for the lower triangle of `l` (`k x k`,
+/// unit column stride: rows contiguous), `b` of shape `m x k` with unit
+/// column stride. With `unit_diag` the diagonal of `L` is taken as ones and
+/// not read. Rows of `B` are split over `par`'s threads.
+pub(crate) fn solve_lower_t<T: Scalar>(
+    l: MatRef<'_, T>,
+    unit_diag: bool,
+    b: MatMut<'_, T>,
+    par: Par,
+) {
+    let (m, k) = b.shape();
+    debug_assert_eq!(l.shape(), (k, k));
+    debug_assert!(k <= 1 || l.col_stride() == 1);
+    debug_assert!(k <= 1 || b.col_stride() == 1);
+    if m == 0 || k == 0 {
+        return;
+    }
+    let invd: Vec<T> = (0..k)
+        .map(|j| {
+            if unit_diag {
+                T::ONE
+            } else {
+                T::ONE / l[(j, j)]
+            }
+        })
+        .collect();
+    let work = m.saturating_mul(k).saturating_mul(k) / 2;
+    let threads = par.threads();
+    if threads > 1 && m >= 16 && work >= PAR_MIN_WORK && rayon::current_thread_index().is_none() {
+        return split_rows(l, &invd, b, threads);
+    }
+    solve_rec(l, &invd, b);
+}
+
+/// Splits the rows of `b` into `threads` parts (multiples of 4 rows) solved
+/// side by side, each on one thread.
+fn split_rows<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>, threads: usize) {
+    let m = b.rows();
+    if threads <= 1 || m < 8 {
+        return solve_rec(l, invd, b);
+    }
+    let left = threads / 2;
+    let at = ((m * left / threads).div_ceil(4) * 4).clamp(1, m - 1);
+    let (b0, b1) = b.split_at_row(at);
+    rayon::join(
+        || split_rows(l, invd, b0, left),
+        || split_rows(l, invd, b1, threads - left),
+    );
+}
+
+/// The recursive split over the width of the triangle (one thread).
+fn solve_rec<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>) {
+    let (m, k) = b.shape();
+    if k <= BASE {
+        let (lrs, brs) = (l.row_stride(), b.row_stride());
+        let (lp, mut b) = (l.as_ptr(), b);
+        let bp = b.ptr_at_mut(0, 0);
+        // SAFETY: `l` is a k x k view with unit column stride (or k == 1),
+        // so rows 0..k of it hold k contiguous readable elements each; `b`
+        // is an m x k view with unit column stride (or k == 1), borrowed
+        // exclusively, whose rows are k contiguous elements each; the two
+        // never overlap (one is shared, the other exclusive); invd has k
+        // entries.
+        unsafe { solve_rows(m, k, lp, lrs, invd, bp, brs) };
+        return;
+    }
+    // Split at a multiple of 4 so that the leaves' tiles are full.
+    let h = (k / 2).div_ceil(4) * 4;
+    let (top, bottom) = l.split_at_row(h);
+    let (l00, _) = top.split_at_col(h);
+    let (l10, l11) = bottom.split_at_col(h);
+    let (mut b0, mut b1) = b.split_at_col(h);
+    solve_rec(l00, &invd[..h], b0.rb_mut());
+    gemm::gemm_with(
+        gemm::isa(),
+        -T::ONE,
+        b0.rb(),
+        l10.t(),
+        T::ONE,
+        b1.rb_mut(),
+        Par::Seq,
+    );
+    solve_rec(l11, &invd[h..], b1);
+}
+
+/// Solves $X L^T = B$ in place for `m` rows of `B` by forward substitution
+/// in 4 x 4 tiles (`invd[c] = 1 / L[c, c]`; the diagonal of `L` is not read).
+///
+/// # Safety
+/// - `l + c * lrs` is readable for `c + 1` elements for every `c < k`;
+/// - `b + r * brs` is readable and writable for `k` elements for every
+///   `r < m`, these rows do not overlap each other nor any row of `l`, and
+///   nothing else accesses them during the call;
+/// - `invd` has at least `k` entries.
+pub(crate) unsafe fn solve_rows<T: Scalar>(
+    m: usize,
+    k: usize,
+    l: *const T,
+    lrs: isize,
+    invd: &[T],
+    b: *mut T,
+    brs: isize,
+) {
+    debug_assert!(invd.len() >= k);
+    #[cfg(target_arch = "x86_64")]
+    if cast::same_type::<T, f64>() && gemm::isa() == gemm::Isa::Avx2Fma {
+        let invd = cast::cast_slice::<T, f64>(invd).expect("T is f64");
+        // SAFETY: T is f64 (same type), so the pointer casts keep the
+        // caller's guarantees; `Isa::Avx2Fma` is only detected when the CPU
+        // has AVX2 and FMA.
+        return unsafe {
+            avx::solve_rows_f64(m, k, l as *const f64, lrs, invd, b as *mut f64, brs)
+        };
+    }
+    crate::lapack::util::vectorized(
+        #[inline(always)]
+        || {
+            for r in 0..m {
+                // SAFETY: row r < m of `b` (caller's guarantee).
+                let x = unsafe { b.offset(r as isize * brs) };
+                for c in 0..k {
+                    // SAFETY: the first c + 1 elements of row c of `l` and
+                    // the k elements of row r of `b` (caller's guarantee).
+                    unsafe {
+                        let lc = core::slice::from_raw_parts(l.offset(c as isize * lrs), c);
+                        let xr = core::slice::from_raw_parts(x as *const T, c);
+                        let s = *x.add(c) - dot(xr, lc);
+                        *x.add(c) = s * invd[c];
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `D[r][c] = sum_p X[r, p] X[c, p]` over `p < k` for the `mi <= 4` rows of
+/// `X` at `x` (row stride `xrs`); entries with `r` or `c >= mi` are zero.
+///
+/// # Safety
+/// `x + r * xrs` is readable for `k` elements for every `r < mi`.
+pub(crate) unsafe fn tile_gram<T: Scalar>(
+    mi: usize,
+    k: usize,
+    x: *const T,
+    xrs: isize,
+) -> [[T; 4]; 4] {
+    debug_assert!((1..=4).contains(&mi));
+    #[cfg(target_arch = "x86_64")]
+    if cast::same_type::<T, f64>() && gemm::isa() == gemm::Isa::Avx2Fma {
+        // SAFETY: as in `solve_rows`.
+        let d = unsafe { avx::gram_f64(mi, k, x as *const f64, xrs) };
+        let mut out = [[T::ZERO; 4]; 4];
+        for r in 0..mi {
+            for c in 0..mi {
+                out[r][c] = cast::cast::<f64, T>(d[r][c]).expect("T is f64");
+            }
+        }
+        return out;
+    }
+    crate::lapack::util::vectorized(
+        #[inline(always)]
+        || {
+            let mut out = [[T::ZERO; 4]; 4];
+            for r in 0..mi {
+                for c in 0..=r {
+                    // SAFETY: rows r, c < mi, k elements each (caller).
+                    let s = unsafe {
+                        dot(
+                            core::slice::from_raw_parts(x.offset(r as isize * xrs), k),
+                            core::slice::from_raw_parts(x.offset(c as isize * xrs), k),
+                        )
+                    };
+                    out[r][c] = s;
+                    out[c][r] = s;
+                }
+            }
+            out
+        },
+    )
+}
+
+/// `x . y`, eight partial sums so that the loop vectorizes.
+#[inline(always)]
+fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut acc = [T::ZERO; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] = a[l].mul_add(b[l], acc[l]);
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&a, &b) in xr.iter().zip(yr) {
+        s = a.mul_add(b, s);
+    }
+    s
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use core::arch::x86_64::*;
+
+    /// Lane mask selecting the first `n` (< 4 allowed: 0..=4) of 4 lanes.
+    #[inline(always)]
+    unsafe fn mask(n: usize) -> __m256i {
+        // SAFETY: plain AVX register arithmetic (enabled by the caller).
+        unsafe {
+            let idx = _mm256_set_epi64x(3, 2, 1, 0);
+            _mm256_cmpgt_epi64(_mm256_set1_epi64x(n as i64), idx)
+        }
+    }
+
+    /// Horizontal sums of four vectors: lane `r` of the result is the sum
+    /// of the lanes of `v[r]`.
+    #[inline(always)]
+    unsafe fn hsum4(v0: __m256d, v1: __m256d, v2: __m256d, v3: __m256d) -> __m256d {
+        // SAFETY: register arithmetic only.
+        unsafe {
+            let t0 = _mm256_hadd_pd(v0, v1);
+            let t1 = _mm256_hadd_pd(v2, v3);
+            let lo = _mm256_permute2f128_pd::<0x20>(t0, t1);
+            let hi = _mm256_permute2f128_pd::<0x31>(t0, t1);
+            _mm256_add_pd(lo, hi)
+        }
+    }
+
+    /// 4 x 4 transpose of rows `r` into columns.
+    #[inline(always)]
+    unsafe fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
+        // SAFETY: register arithmetic only.
+        unsafe {
+            let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+            let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+            let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+            let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+            [
+                _mm256_permute2f128_pd::<0x20>(t0, t2),
+                _mm256_permute2f128_pd::<0x20>(t1, t3),
+                _mm256_permute2f128_pd::<0x31>(t0, t2),
+                _mm256_permute2f128_pd::<0x31>(t1, t3),
+            ]
+        }
+    }
+
+    /// Column `c` of the result, lane `r`: `sum_{p < k} x[r][p] * y[c][p]`.
+    ///
+    /// Safety: every `x[r]` and `y[c]` readable for `k` elements.
+    #[inline(always)]
+    unsafe fn dots(k: usize, x: [*const f64; 4], y: [*const f64; 4]) -> [__m256d; 4] {
+        // SAFETY (whole body): loads stay inside the k elements of each row
+        // (the tail is a masked load, which touches only the selected lanes).
+        unsafe {
+            let mut out = [_mm256_setzero_pd(); 4];
+            let tail = mask(k % 4);
+            let body = k - k % 4;
+            for h in 0..2 {
+                let (y0, y1) = (y[2 * h], y[2 * h + 1]);
+                let mut acc = [[_mm256_setzero_pd(); 2]; 4];
+                let mut p = 0;
+                while p < body {
+                    let b0 = _mm256_loadu_pd(y0.add(p));
+                    let b1 = _mm256_loadu_pd(y1.add(p));
+                    for r in 0..4 {
+                        let a = _mm256_loadu_pd(x[r].add(p));
+                        acc[r][0] = _mm256_fmadd_pd(a, b0, acc[r][0]);
+                        acc[r][1] = _mm256_fmadd_pd(a, b1, acc[r][1]);
+                    }
+                    p += 4;
+                }
+                if body < k {
+                    let b0 = _mm256_maskload_pd(y0.add(body), tail);
+                    let b1 = _mm256_maskload_pd(y1.add(body), tail);
+                    for r in 0..4 {
+                        let a = _mm256_maskload_pd(x[r].add(body), tail);
+                        acc[r][0] = _mm256_fmadd_pd(a, b0, acc[r][0]);
+                        acc[r][1] = _mm256_fmadd_pd(a, b1, acc[r][1]);
+                    }
+                }
+                out[2 * h] = hsum4(acc[0][0], acc[1][0], acc[2][0], acc[3][0]);
+                out[2 * h + 1] = hsum4(acc[0][1], acc[1][1], acc[2][1], acc[3][1]);
+            }
+            out
+        }
+    }
+
+    /// See `super::solve_rows` (same contract; f64, AVX2+FMA present).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn solve_rows_f64(
+        m: usize,
+        k: usize,
+        l: *const f64,
+        lrs: isize,
+        invd: &[f64],
+        b: *mut f64,
+        brs: isize,
+    ) {
+        // SAFETY (whole body): rows r < m of `b` and the lower triangle of
+        // `l` (rows c < k, first c + 1 elements) are valid by the caller's
+        // contract; pointers to rows past the end are clamped to the last
+        // valid row, which is only read; stores go to rows r < mi only and
+        // to lanes (columns) below k only (masked).
+        unsafe {
+            let mut i0 = 0;
+            while i0 < m {
+                let mi = (m - i0).min(4);
+                let rows: [*mut f64; 4] =
+                    core::array::from_fn(|r| b.offset((i0 + r.min(mi - 1)) as isize * brs));
+                let xr: [*const f64; 4] = core::array::from_fn(|r| rows[r] as *const f64);
+                let mut j0 = 0;
+                while j0 < k {
+                    let nj = (k - j0).min(4);
+                    let lrow = |c: usize| l.offset((j0 + c.min(nj - 1)) as isize * lrs);
+                    let y: [*const f64; 4] = core::array::from_fn(lrow);
+                    let d = dots(j0, xr, y);
+                    let msk = mask(nj);
+                    let bt = transpose(core::array::from_fn(|r| {
+                        _mm256_maskload_pd(xr[r].add(j0), msk)
+                    }));
+                    // Coefficient L[j0 + c, j0 + q] (q < c < nj), broadcast.
+                    let coef = |c: usize, q: usize| _mm256_set1_pd(*lrow(c).add(j0 + q));
+                    let mut x = [_mm256_setzero_pd(); 4];
+                    for c in 0..nj {
+                        let mut v = _mm256_sub_pd(bt[c], d[c]);
+                        for q in 0..c {
+                            v = _mm256_fnmadd_pd(x[q], coef(c, q), v);
+                        }
+                        x[c] = _mm256_mul_pd(v, _mm256_set1_pd(invd[j0 + c]));
+                    }
+                    let out = transpose(x);
+                    for r in 0..mi {
+                        _mm256_maskstore_pd(rows[r].add(j0), msk, out[r]);
+                    }
+                    j0 += 4;
+                }
+                i0 += 4;
+            }
+        }
+    }
+
+    /// See `super::tile_gram` (f64, AVX2+FMA present).
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gram_f64(mi: usize, k: usize, x: *const f64, xrs: isize) -> [[f64; 4]; 4] {
+        // SAFETY: rows past `mi` are clamped to row mi - 1 (read only); the
+        // loads are inside the k elements of each row (caller).
+        unsafe {
+            let rows: [*const f64; 4] =
+                core::array::from_fn(|r| x.offset(r.min(mi - 1) as isize * xrs));
+            let d = dots(k, rows, rows);
+            let mut out = [[0.0; 4]; 4];
+            for (c, col) in d.iter().enumerate() {
+                let mut lanes = [0.0; 4];
+                _mm256_storeu_pd(lanes.as_mut_ptr(), *col);
+                for r in 0..4 {
+                    out[r][c] = lanes[r];
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oxblas_core::{Mat, Par};
+
+    use super::*;
+
+    fn lower<T: Scalar>(k: usize, seed: u64) -> Mat<T> {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        Mat::from_fn(k, k, |i, j| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            T::from_f64(if i == j { 2.0 + v } else { v })
+        })
+    }
+
+    /// `X L^T` back for the lower triangle of `l` (diagonal ones if `unit`).
+    fn times_lt<T: Scalar>(x: &Mat<T>, l: &Mat<T>, unit: bool) -> Mat<T> {
+        let (m, k) = x.shape();
+        Mat::from_fn(m, k, |i, j| {
+            let mut s = 0.0;
+            for p in 0..=j {
+                let lv = if p == j && unit {
+                    1.0
+                } else {
+                    l[(j, p)].to_f64()
+                };
+                s += x[(i, p)].to_f64() * lv;
+            }
+            T::from_f64(s)
+        })
+    }
+
+    fn run<T: Scalar>(m: usize, k: usize, unit: bool, par: Par, tol: f64) {
+        let l = lower::<T>(k, 3 + k as u64);
+        let b = lower::<T>(m.max(k), 9 + m as u64);
+        let b = Mat::from_fn(m, k, |i, j| b[(i % b.rows(), j)]);
+        let mut x = b.clone();
+        solve_lower_t(l.as_ref(), unit, x.as_mut(), par);
+        let back = times_lt(&x, &l, unit);
+        for i in 0..m {
+            for j in 0..k {
+                let e = (back[(i, j)].to_f64() - b[(i, j)].to_f64()).abs();
+                assert!(
+                    e <= tol * k as f64,
+                    "m {m} k {k} unit {unit}: ({i}, {j}) off by {e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_small_shape_and_blocked_widths() {
+        // Widths across BASE (= 9 in tests) exercise the recursive split
+        // and its gemm update; rows 1..=9 every partial row tile.
+        for m in 1..=9 {
+            for k in 1..=23 {
+                run::<f64>(m, k, false, Par::Seq, 1e-14);
+                run::<f32>(m, k, false, Par::Seq, 1e-5);
+            }
+        }
+        run::<f64>(13, 37, true, Par::Seq, 1e-14);
+        run::<f32>(13, 37, true, Par::Seq, 1e-5);
+    }
+
+    #[test]
+    fn threads_split_rows() {
+        run::<f64>(301, 70, false, Par::Rayon(2), 1e-14);
+        run::<f64>(301, 70, false, Par::Rayon(3), 1e-14);
+        run::<f32>(130, 70, false, Par::Rayon(2), 1e-5);
+    }
+
+    #[test]
+    fn gram_tiles() {
+        let x = lower::<f64>(11, 5);
+        for mi in 1..=4 {
+            for k in [0usize, 1, 3, 4, 5, 8, 11] {
+                // SAFETY: rows < mi <= 4 of the 11 x 11 matrix, k <= 11 each.
+                let d = unsafe { tile_gram(mi, k, x.as_ref().as_ptr(), 11) };
+                for r in 0..4 {
+                    for c in 0..4 {
+                        let want = if r < mi && c < mi {
+                            (0..k).map(|p| x[(r, p)] * x[(c, p)]).sum::<f64>()
+                        } else {
+                            0.0
+                        };
+                        assert!((d[r][c] - want).abs() <= 1e-14, "mi {mi} k {k} ({r}, {c})");
+                    }
+                }
+            }
+        }
+    }
+}
