@@ -6,6 +6,9 @@ pub mod lu;
 pub mod qr;
 pub mod svd;
 mod svd_bidiag;
+mod svd_dc;
+#[cfg(test)]
+mod svd_tests;
 /// Blocking constants and kernels shared by LU, Cholesky and QR.
 pub(crate) mod util;
 

@@ -19,6 +19,7 @@ use super::spectral_util::{
     sort_perm, ColMat, RotLog,
 };
 use super::svd_bidiag::bidiagonalize_blocked;
+use super::svd_dc::bidiag_dc;
 use super::util::vectorized;
 
 /// The singular value decomposition of an `m x n` matrix (any shape).
@@ -113,17 +114,26 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut taup = vec![T::ZERO; n.saturating_sub(1)];
     bidiagonalize_blocked(&mut b, &mut d, &mut e, &mut tauq, &mut taup);
     let (mut u, mut v) = if mode.is_some() {
-        // U of the bidiagonalized matrix: bm x n, or bm x m for a full U
-        // without the QR step (with it, Q supplies the extra columns).
+        // B = U_B diag(d) V_B^T by divide and conquer; then U = Q U_B
+        // (bm x n, or bm x m for a full U without the QR step: with it, Q
+        // supplies the extra columns) and V = P V_B.
         let bucols = if use_qr { n } else { ucols };
-        (
-            Some(form_q_left(&b, &tauq, bucols)),
-            Some(form_p_right(&b, &taup)),
-        )
+        let (s, ub, vb) = bidiag_dc(&d, &e).map_err(|_| Error::NoConvergence { op })?;
+        d = s;
+        let mut uw = ColMat::identity(bm, bucols);
+        for j in 0..n {
+            let col = uw.col_mut(j);
+            col[..n].copy_from_slice(ub.col(j));
+            col[n..].fill(T::ZERO);
+        }
+        apply_q_left(&b, 0, &tauq, &mut uw);
+        let mut vw = vb;
+        apply_q_left(&p_reflectors(&b), 1, &taup, &mut vw);
+        (Some(uw), Some(vw))
     } else {
+        bidiag_qr(&mut d, &mut e, None, None).map_err(|_| Error::NoConvergence { op })?;
         (None, None)
     };
-    bidiag_qr(&mut d, &mut e, u.as_mut(), v.as_mut()).map_err(|_| Error::NoConvergence { op })?;
     // Non-negative values, sorted descending.
     for (i, di) in d.iter_mut().enumerate() {
         if *di < T::ZERO {
@@ -187,27 +197,18 @@ fn householder_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
     tau
 }
 
-/// `Q` of [`bidiagonalize_blocked`], its first `cols` columns (`n <= cols <= m`).
-fn form_q_left<T: Scalar>(a: &ColMat<T>, tauq: &[T], cols: usize) -> ColMat<T> {
-    let mut q = ColMat::identity(a.rows, cols);
-    apply_q_left(a, 0, tauq, &mut q);
-    q
-}
-
-/// `P` of [`bidiagonalize_blocked`] (`n x n`).
-fn form_p_right<T: Scalar>(a: &ColMat<T>, taup: &[T]) -> ColMat<T> {
+/// The right reflectors of [`bidiagonalize_blocked`] (stored in rows of
+/// `a`) gathered as columns: reflector `i` in rows `i + 1..` of column `i`,
+/// its unit entry at row `i + 1` implied (`n x n`).
+fn p_reflectors<T: Scalar>(a: &ColMat<T>) -> ColMat<T> {
     let n = a.cols;
-    // The right reflectors live in rows; gather them as columns (reflector
-    // i: rows i + 1.., unit at i + 1).
     let mut ys = ColMat::<T>::zeros(n, n);
     for i in 0..n.saturating_sub(1) {
         for k in i + 2..n {
             ys.set(k, i, a.at(i, k));
         }
     }
-    let mut p = ColMat::identity(n, n);
-    apply_q_left(&ys, 1, taup, &mut p);
-    p
+    ys
 }
 
 /// The bidiagonal QR did not converge within its limit.
