@@ -20,7 +20,6 @@ use super::spectral_util::{
 };
 use super::svd_bidiag::bidiagonalize_blocked;
 use super::svd_dc::bidiag_dc;
-use super::util::vectorized;
 
 /// The singular value decomposition of an `m x n` matrix (any shape).
 ///
@@ -97,7 +96,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut qr_tau = Vec::new();
     let mut qr_factors = None;
     let mut b = if use_qr {
-        qr_tau = vectorized(|| householder_qr(&mut a));
+        qr_tau = pulp::Arch::new().dispatch(QrOp(&mut a));
         let mut r = ColMat::zeros(n, n);
         for j in 0..n {
             r.col_mut(j)[..=j].copy_from_slice(&a.col(j)[..=j]);
@@ -175,6 +174,18 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     Ok((s, u, v))
 }
 
+/// [`householder_qr`] as a pulp operation (inlined into the dispatched
+/// function, so that it compiles with the machine's SIMD features).
+struct QrOp<'a, T>(&'a mut ColMat<T>);
+
+impl<T: Scalar> pulp::WithSimd for QrOp<'_, T> {
+    type Output = Vec<T>;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<T> {
+        householder_qr(self.0)
+    }
+}
+
 #[inline(always)]
 /// Householder QR in place (LAPACK's `geqr2`): `R` on and above the
 /// diagonal, the reflectors below it; returns the scalars.
@@ -229,7 +240,25 @@ pub(crate) fn bidiag_qr<T: Scalar>(
     if d.len() <= 1 {
         return Ok(());
     }
-    vectorized(|| bidiag_qr_impl(d, e, u, v))
+    pulp::Arch::new().dispatch(BidiagQrOp { d, e, u, v })
+}
+
+/// [`bidiag_qr_impl`] as a pulp operation, inlined into the dispatched
+/// function so that the rotation loops compile with the machine's SIMD
+/// features (a closure body would be a separate function without them).
+struct BidiagQrOp<'a, T> {
+    d: &'a mut [T],
+    e: &'a mut [T],
+    u: Option<&'a mut ColMat<T>>,
+    v: Option<&'a mut ColMat<T>>,
+}
+
+impl<T: Scalar> pulp::WithSimd for BidiagQrOp<'_, T> {
+    type Output = Result<(), NotConverged>;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        bidiag_qr_impl(self.d, self.e, self.u, self.v)
+    }
 }
 
 /// Rotations gathered (in units of `n`) before a [`RotLog`] flush: about

@@ -13,7 +13,6 @@
 use oxblas_core::{MatMut, MatRef, Scalar};
 
 use super::spectral_util::{dot, householder, ColMat};
-use super::util::vectorized;
 
 /// Columns per panel.
 const NB: usize = 32;
@@ -30,7 +29,32 @@ pub(crate) fn bidiagonalize_blocked<T: Scalar>(
     tauq: &mut [T],
     taup: &mut [T],
 ) {
-    vectorized(|| bidiag_impl(a, d, e, tauq, taup));
+    pulp::Arch::new().dispatch(BidiagOp {
+        a,
+        d,
+        e,
+        tauq,
+        taup,
+    });
+}
+
+/// [`bidiag_impl`] as a pulp operation: its body is inlined into the
+/// dispatched function, so that the kernels compile with the machine's
+/// SIMD features (a closure body would be a separate function without them).
+struct BidiagOp<'a, T> {
+    a: &'a mut ColMat<T>,
+    d: &'a mut [T],
+    e: &'a mut [T],
+    tauq: &'a mut [T],
+    taup: &'a mut [T],
+}
+
+impl<T: Scalar> pulp::WithSimd for BidiagOp<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        bidiag_impl(self.a, self.d, self.e, self.tauq, self.taup);
+    }
 }
 
 #[inline(always)]

@@ -19,7 +19,6 @@ use oxblas_core::{MatMut, MatRef, Scalar};
 
 use super::spectral_util::{givens, rot, ColMat};
 use super::svd::{bidiag_qr, NotConverged};
-use super::util::vectorized;
 
 /// Subproblems up to this many rows are solved by implicit QR.
 const LEAF: usize = 24;
@@ -33,7 +32,22 @@ pub(crate) type BidiagSvd<T> = (Vec<T>, ColMat<T>, ColMat<T>);
 /// divide and conquer.
 pub(crate) fn bidiag_dc<T: Scalar>(d: &[T], e: &[T]) -> Result<BidiagSvd<T>, NotConverged> {
     debug_assert_eq!(e.len() + 1, d.len().max(1));
-    vectorized(|| solve(d, e, 0))
+    pulp::Arch::new().dispatch(DcOp { d, e })
+}
+
+/// [`solve`] as a pulp operation, inlined into the dispatched function so
+/// that its loops compile with the machine's SIMD features.
+struct DcOp<'a, T> {
+    d: &'a [T],
+    e: &'a [T],
+}
+
+impl<T: Scalar> pulp::WithSimd for DcOp<'_, T> {
+    type Output = Result<BidiagSvd<T>, NotConverged>;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
+        solve(self.d, self.e, 0)
+    }
 }
 
 /// The SVD of the `N x (N + sqre)` upper bidiagonal with diagonal `d` (`N`)
