@@ -2,13 +2,14 @@
 //! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
 //! inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads]`
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo]`
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
 //! column-major copy made outside the timed region; the simd time includes
 //! its own copy of the input, as the API does. With `threads`: the simd LU
-//! and Cholesky at n = 1024 with 2 threads against 1.
+//! and Cholesky at n = 1024 with 2 threads against 1. With `solo`: only the
+//! simd factorizations, in a loop, for a profiler.
 
 use std::time::Instant;
 
@@ -158,6 +159,10 @@ fn main() {
     let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if sizes.is_empty() {
         sizes = vec![64, 256, 1024];
+    }
+    if args.iter().any(|a| a == "solo") {
+        solo(&sizes, &want);
+        return;
     }
     for &n in &sizes {
         let nn = n as i32;
@@ -362,6 +367,45 @@ fn main() {
             );
         }
         oxblas_simd::set_num_threads(1);
+    }
+}
+
+/// `solo`: runs only the simd factorizations, about 3 s per (op, n), for a
+/// profiler (`perf record`); prints the mean time per call.
+fn solo(sizes: &[usize], want: &dyn Fn(&str) -> bool) {
+    for &n in sizes {
+        for op in ["lu", "chol", "qr"] {
+            if !want(op) {
+                continue;
+            }
+            let a = if op == "chol" {
+                spd(n)
+            } else {
+                random(n, n as u64)
+            };
+            let call = || match op {
+                "lu" => drop(std::hint::black_box(
+                    lu::factor(a.as_ref()).expect("finite"),
+                )),
+                "chol" => drop(std::hint::black_box(
+                    cholesky::factor(a.as_ref()).expect("spd"),
+                )),
+                _ => drop(std::hint::black_box(
+                    qr::factor(a.as_ref()).expect("finite"),
+                )),
+            };
+            let start = Instant::now();
+            let mut calls = 0usize;
+            while start.elapsed().as_secs_f64() < 3.0 {
+                call();
+                calls += 1;
+            }
+            let per = start.elapsed().as_secs_f64() / calls as f64;
+            println!(
+                "solo {op:<6} n = {n:>5}: {:.1} us per call ({calls} calls)",
+                per * 1e6
+            );
+        }
     }
 }
 

@@ -4,9 +4,18 @@ use oxblas_core::{validate, Error, Lu, MatMut, Op, Par, Result, Scalar};
 
 use crate::current_par;
 use crate::lapack::util::{
-    all_finite, apply_swaps, axpy, pgemm, scale, split_point, to_row_major, trsm_left, vectorized,
-    Tri, LEAF,
+    self, all_finite, apply_swaps, pgemm, split_point, to_row_major, trsm_left, vectorized, Tri,
 };
+
+use super::leaf::leaf;
+
+/// Widest panel factored by the unblocked kernel ([`leaf`]): the shared
+/// leaf width, doubled under `cfg(test)` (to 6) so that test leaves run both
+/// the leaf's rank-4 blocks and its narrower remainder.
+#[cfg(not(test))]
+const LEAF: usize = util::LEAF;
+#[cfg(test)]
+const LEAF: usize = 2 * util::LEAF;
 
 /// LU factorization with partial pivoting of a square matrix: $PA = LU$.
 ///
@@ -27,7 +36,12 @@ pub fn factor<T: Scalar>(a: oxblas_core::MatRef<'_, T>) -> Result<Lu<T>> {
         return Err(Error::NonFinite { op: Op::Lu });
     }
     let mut pivots = vec![0; n];
-    factor_in_place(factors.as_mut(), &mut pivots, current_par())?;
+    factor_in_place(
+        factors.as_mut(),
+        &mut pivots,
+        current_par(),
+        &mut Vec::new(),
+    )?;
     Ok(Lu { factors, pivots })
 }
 
@@ -37,6 +51,7 @@ pub(crate) fn factor_in_place<T: Scalar>(
     mut a: MatMut<'_, T>,
     piv: &mut [usize],
     par: Par,
+    buf: &mut Vec<T>,
 ) -> Result<()> {
     let (m, w) = a.shape();
     debug_assert!(m >= w && piv.len() == w);
@@ -46,14 +61,14 @@ pub(crate) fn factor_in_place<T: Scalar>(
     if w <= LEAF {
         vectorized(
             #[inline(always)]
-            || leaf(a.rb_mut(), piv),
+            || leaf(a.rb_mut(), piv, buf),
         );
         return Ok(());
     }
     let n1 = split_point(w);
     let (piv1, piv2) = piv.split_at_mut(n1);
     let (mut left, right) = a.split_at_col(n1);
-    factor_in_place(left.rb_mut(), piv1, par)?;
+    factor_in_place(left.rb_mut(), piv1, par, buf)?;
     let mut right = right;
     apply_swaps(right.rb_mut(), piv1);
     {
@@ -63,85 +78,11 @@ pub(crate) fn factor_in_place<T: Scalar>(
         pgemm(-T::ONE, l21, r_top.rb(), T::ONE, r_bot.rb_mut(), par)?;
     }
     let (_, r_bot) = right.split_at_row(n1);
-    factor_in_place(r_bot, piv2, par)?;
+    factor_in_place(r_bot, piv2, par, buf)?;
     let (_, l_bot) = left.split_at_row(n1);
     apply_swaps(l_bot, piv2);
     for p in piv2.iter_mut() {
         *p += n1;
     }
     Ok(())
-}
-
-/// Unblocked right-looking LU of a narrow panel (`w <= LEAF` columns).
-///
-/// The panel is copied into a column-major buffer first, so that the pivot
-/// search, the scaling and every rank-1 update run over long contiguous
-/// columns (vectorized); the copy costs `2 m w` moves against `m w^2` flops.
-#[inline(always)]
-fn leaf<T: Scalar>(mut a: MatMut<'_, T>, piv: &mut [usize]) {
-    let (m, w) = a.shape();
-    let mut buf = vec![T::ZERO; m * w];
-    let (rs, cs) = (a.row_stride(), a.col_stride());
-    let base = a.ptr_at_mut(0, 0);
-    for i in 0..m {
-        for c in 0..w {
-            // SAFETY: i < m, c < w: inside the view.
-            buf[c * m + i] = unsafe { *base.offset(i as isize * rs + c as isize * cs) };
-        }
-    }
-    for j in 0..w {
-        let p = j + iamax(&buf[j * m + j..(j + 1) * m]);
-        piv[j] = p;
-        if p != j {
-            for c in 0..w {
-                buf.swap(c * m + j, c * m + p);
-            }
-        }
-        let (done, rest) = buf.split_at_mut((j + 1) * m);
-        let col = &mut done[j * m..];
-        let pivot = col[j];
-        if pivot == T::ZERO {
-            // The column below is zero too (the pivot is its largest entry):
-            // nothing to eliminate, and no division by zero.
-            continue;
-        }
-        let below = &mut col[j + 1..];
-        if pivot.abs() >= T::MIN_POSITIVE {
-            scale(T::ONE / pivot, below);
-        } else {
-            for x in below.iter_mut() {
-                *x /= pivot;
-            }
-        }
-        let below = &col[j + 1..];
-        for other in rest.chunks_exact_mut(m) {
-            let u = other[j];
-            if u != T::ZERO {
-                axpy(-u, below, &mut other[j + 1..]);
-            }
-        }
-    }
-    for i in 0..m {
-        for c in 0..w {
-            // SAFETY: as above; the view is borrowed exclusively.
-            unsafe { *base.offset(i as isize * rs + c as isize * cs) = buf[c * m + i] };
-        }
-    }
-}
-
-/// Index of the first entry of largest magnitude; a NaN wins (as `iamax`).
-#[inline(always)]
-fn iamax<T: Scalar>(x: &[T]) -> usize {
-    // Pass 1: the largest magnitude (a vectorizable max), pass 2: where it is.
-    let mut best = T::ZERO;
-    let mut nan = false;
-    for &v in x {
-        let v = v.abs();
-        nan |= v.is_nan();
-        best = if v > best { v } else { best };
-    }
-    if nan {
-        return x.iter().position(|v| v.is_nan()).unwrap_or(0);
-    }
-    x.iter().position(|v| v.abs() == best).unwrap_or(0)
 }

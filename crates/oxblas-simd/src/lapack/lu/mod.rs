@@ -22,6 +22,7 @@
 //! ```
 
 mod factor;
+mod leaf;
 mod solve;
 #[cfg(test)]
 mod tests;
