@@ -1,27 +1,32 @@
 //! Blocked Householder QR (`geqrf`).
 
-use oxblas_core::{Error, MatMut, MatRef, Op, Par, Qr, Result, Scalar};
+use oxblas_core::{Error, Mat, MatMut, MatRef, Op, Par, Qr, Result, Scalar};
 
-use super::reflector::{apply_householder, householder, BlockReflector};
+use super::panel::{panel_qr, transpose_into};
 use crate::current_par;
-use crate::lapack::util::{all_finite, to_row_major, vectorized};
+use crate::lapack::util::{all_finite, pgemm, to_row_major};
 
-/// Reflectors per panel for a matrix with `k = min(m, n)` reflectors: each
-/// panel is factored with vector kernels, then applied to the trailing
-/// columns in compact WY form (gemm). Narrow panels suit small matrices
-/// (little gemm work to amortize the `T` factor); 32 keeps an `m x 32` f64
-/// panel of a 1024-row matrix in L2. Timed with `examples/probe_factor.rs`.
+/// Reflectors per panel for an `m x n` matrix. Each panel is factored
+/// recursively on a transposed copy (its flops mostly in gemm, and it builds
+/// `T` on the way), then applied to the trailing columns in compact WY form
+/// (three gemm calls). Wider panels make the trailing gemm calls faster (their
+/// inner dimension is the panel width) but the panel's own work larger.
+/// Timed with `examples/probe_qr.rs` (n = 256: 16 to 32 within noise,
+/// n = 1024: 48 to 96 within noise).
 #[cfg(not(test))]
-pub(crate) fn block_size(k: usize) -> usize {
-    if k <= 256 {
+pub(crate) fn block_size(m: usize, n: usize) -> usize {
+    let k = m.min(n);
+    if k <= 128 {
         16
+    } else if k <= 384 {
+        24
     } else {
-        32
+        64
     }
 }
 #[cfg(test)]
-pub(crate) fn block_size(_k: usize) -> usize {
-    3
+pub(crate) fn block_size(_m: usize, _n: usize) -> usize {
+    5
 }
 
 /// Householder QR of an `m x n` matrix (any shape), in LAPACK's `geqrf`
@@ -32,64 +37,59 @@ pub(crate) fn block_size(_k: usize) -> usize {
 /// [`oxblas_core::Error::NonFinite`] if `a` holds NaN or infinity.
 pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
     let (m, n) = a.shape();
-    // Column-major working copy: row j of `w` is column j of A.
-    // Column-major working copy (row j of `w` is column j of A), checked
-    // before any work.
-    let mut w = to_row_major(a.t());
-    if !all_finite(w.as_slice()) {
+    // Row-major working copy, checked before any work.
+    let mut f = to_row_major(a);
+    if !all_finite(f.as_slice()) {
         return Err(Error::NonFinite { op: Op::Qr });
     }
     let mut tau = vec![T::ZERO; m.min(n)];
-    factor_in_place(w.as_mut(), &mut tau, current_par())?;
-    Ok(Qr {
-        factors: to_row_major(w.t()),
-        tau,
-    })
+    factor_in_place(f.as_mut(), &mut tau, current_par())?;
+    Ok(Qr { factors: f, tau })
 }
 
-/// QR of the matrix whose columns are the (contiguous) rows of `w`.
+/// QR of `a` in place (any strides; row-major is fastest).
 pub(crate) fn factor_in_place<T: Scalar>(
-    mut w: MatMut<'_, T>,
+    mut a: MatMut<'_, T>,
     tau: &mut [T],
     par: Par,
 ) -> Result<()> {
-    let (n, m) = w.shape();
+    let (m, n) = a.shape();
     let k = m.min(n);
-    let nb = block_size(k);
+    if k == 0 {
+        return Ok(());
+    }
+    let nb = block_size(m, n).clamp(1, k);
+    // The transposed panel (becomes V^T), T, and the two gemm temporaries.
+    let mut p = vec![T::ZERO; nb * m];
+    let mut t = Mat::<T>::zeros(nb, nb);
+    let mut work = vec![T::ZERO; 2 * nb * (n - nb.min(n))];
     let mut j = 0;
     while j < k {
         let jb = nb.min(k - j);
-        {
-            let panel = w.rb_mut().submatrix(j, j, jb, m - j)?;
-            vectorized(
-                #[inline(always)]
-                || panel_qr(panel, &mut tau[j..j + jb]),
-            );
-        }
-        if j + jb < n {
-            let (top, bot) = w.rb_mut().split_at_row(j + jb);
-            let refl =
-                BlockReflector::new(top.rb().submatrix(j, j, jb, m - j)?.t(), &tau[j..j + jb]);
-            let trailing = bot.submatrix(0, j, n - j - jb, m - j)?.t();
-            refl.apply_left(true, trailing, par)?;
+        let len = m - j;
+        let mut y = MatMut::from_slice(&mut p[..jb * len], jb, len)?;
+        transpose_into(a.rb().submatrix(j, j, len, jb)?, y.rb_mut());
+        let mut tj = t.as_mut().submatrix(0, 0, jb, jb)?;
+        panel_qr(y.rb_mut(), &mut tau[j..j + jb], tj.rb_mut())?;
+        transpose_into(y.rb(), a.rb_mut().submatrix(j, j, len, jb)?);
+        let rest = n - j - jb;
+        if rest > 0 {
+            // y becomes V^T: zeros left of the diagonal, ones on it.
+            for c in 0..jb {
+                let row = y.row_slice(c).expect("panel rows are contiguous");
+                row[..c].fill(T::ZERO);
+                row[c] = T::ONE;
+            }
+            let (w1, w2) = work[..2 * jb * rest].split_at_mut(jb * rest);
+            let mut w1 = MatMut::from_slice(w1, jb, rest)?;
+            let mut w2 = MatMut::from_slice(w2, jb, rest)?;
+            let mut c = a.rb_mut().submatrix(j, j + jb, len, rest)?;
+            // C <- (I - V T V^T)^T C = C - V (T^T (V^T C)); T's lower triangle is zero.
+            pgemm(T::ONE, y.rb(), c.rb(), T::ZERO, w1.rb_mut(), par)?;
+            pgemm(T::ONE, tj.rb().t(), w1.rb(), T::ZERO, w2.rb_mut(), par)?;
+            pgemm(-T::ONE, y.rb().t(), w2.rb(), T::ONE, c.rb_mut(), par)?;
         }
         j += jb;
     }
     Ok(())
-}
-
-/// Unblocked QR (`geqr2`) of a panel given as rows (= columns of A).
-#[inline(always)]
-#[allow(clippy::needless_range_loop)] // c indexes rows of `p` and `tau` alike
-pub(crate) fn panel_qr<T: Scalar>(mut p: MatMut<'_, T>, tau: &mut [T]) {
-    let jb = p.rows();
-    for c in 0..jb {
-        let (mut upper, mut lower) = p.rb_mut().split_at_row(c + 1);
-        let v = &mut upper.row_slice(c).expect("working copy is row-major")[c..];
-        tau[c] = householder(v);
-        for d in 0..lower.rows() {
-            let col = &mut lower.row_slice(d).expect("working copy is row-major")[c..];
-            apply_householder(tau[c], v, col);
-        }
-    }
 }

@@ -4,10 +4,13 @@
 //! Reflectors follow LAPACK's `larfg`: $H = I - \tau v v^T$ with $v_0 = 1$,
 //! $\beta = -\operatorname{sign}(\alpha)\|x\|$, $\tau = (\beta - \alpha)/\beta$,
 //! and $\tau = 0$ ($H = I$) when the column is already zero below the
-//! diagonal. The blocked factorization applies each panel of reflectors
-//! reflectors to the trailing columns in compact WY form
-//! ($I - V T V^T$, three gemm calls); the working copy is column-major, so
-//! each reflector and each column it touches is one contiguous slice.
+//! diagonal. The blocked factorization works in place on a row-major copy:
+//! each panel of reflectors is copied out transposed (each column one
+//! contiguous slice), factored recursively there (Elmroth-Gustavson: the
+//! panel's flops mostly in gemm, and the compact-WY factor `T` built on the
+//! way), copied back, and applied to the trailing columns as
+//! $I - V T^T V^T$ in three gemm calls. Forming and applying `Q` use the same
+//! block reflectors, with `T` from one $V^T V$ gemm per block.
 //!
 //! ```
 //! use oxblas_core::{Mat, QrMode};
@@ -23,6 +26,7 @@
 //! ```
 
 mod factor;
+mod panel;
 mod pivoted;
 mod q;
 mod reflector;

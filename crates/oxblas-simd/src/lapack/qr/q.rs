@@ -29,14 +29,15 @@ pub fn form_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
         .submatrix(0, 0, m, kq)?
         .to_owned();
     let f = qr.factors.as_ref();
-    let nb = block_size(k);
+    let mut work = Vec::new();
+    let nb = block_size(m, n).max(1);
     let nblocks = k.div_ceil(nb);
     for b in (0..nblocks).rev() {
         let j = b * nb;
         let jb = nb.min(k - j);
-        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
+        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb])?;
         let target = q.as_mut().submatrix(j, j, m - j, kq - j)?;
-        refl.apply_left(false, target, par)?;
+        refl.apply_left(false, target, &mut work, par)?;
     }
     Ok(q)
 }
@@ -54,12 +55,18 @@ pub fn apply_qt<T: Scalar>(qr: &Qr<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
     let par = current_par();
     let mut c = b.to_owned();
     let f = qr.factors.as_ref();
-    let nb = block_size(k);
+    let mut work = Vec::new();
+    let nb = block_size(m, n).max(1);
     let mut j = 0;
     while j < k {
         let jb = nb.min(k - j);
-        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb]);
-        refl.apply_left(true, c.as_mut().submatrix(j, 0, m - j, b.cols())?, par)?;
+        let refl = BlockReflector::new(f.submatrix(j, j, m - j, jb)?, &qr.tau[j..j + jb])?;
+        refl.apply_left(
+            true,
+            c.as_mut().submatrix(j, 0, m - j, b.cols())?,
+            &mut work,
+            par,
+        )?;
         j += jb;
     }
     Ok(c)

@@ -2,6 +2,8 @@
 
 use oxblas_core::{Mat, MatMut, MatRef, Par, Result, Scalar};
 
+use super::panel::transpose_into;
+use crate::gemm::gemm;
 use crate::lapack::util::{axpy, dot, nrm2, pgemm, scale};
 
 /// Generates the reflector of LAPACK's `larfg` for `x = [alpha, rest]`:
@@ -63,52 +65,41 @@ pub(crate) struct BlockReflector<T> {
 
 impl<T: Scalar> BlockReflector<T> {
     /// From reflectors stored LAPACK-style in the columns of `a` (`len x k`,
-    /// `v_i` below `a[i][i]`) and their `tau` (LAPACK's `larft`, forward,
-    /// column-wise).
-    pub(crate) fn new(a: MatRef<'_, T>, tau: &[T]) -> Self {
+    /// `len >= k`, `v_i` below `a[i][i]`) and their `tau` (LAPACK's `larft`,
+    /// forward, column-wise, with $V^T V$ from one gemm).
+    pub(crate) fn new(a: MatRef<'_, T>, tau: &[T]) -> Result<Self> {
         let (len, k) = a.shape();
-        // Row i of V^T is column i of `a` (contiguous in the column-major
-        // working copy of the factorization, strided for row-major factors).
         let mut vt = Mat::zeros(k, len);
-        let at = a.t();
+        transpose_into(a, vt.as_mut());
         for i in 0..k.min(len) {
             let row = vt.row_mut(i);
+            row[..i].fill(T::ZERO);
             row[i] = T::ONE;
-            match at.row_slice(i) {
-                Some(src) => row[i + 1..].copy_from_slice(&src[i + 1..]),
-                None => {
-                    for (r, x) in row.iter_mut().enumerate().skip(i + 1) {
-                        // SAFETY: r < len, i < k: inside `a`.
-                        *x = unsafe { *a.get_unchecked(r, i) };
-                    }
-                }
-            }
         }
+        // S = V^T V; only its strict upper triangle is read.
+        let mut s = Mat::zeros(k, k);
+        gemm(T::ONE, vt.as_ref(), vt.t(), T::ZERO, s.as_mut(), Par::Seq)?;
         let mut t = Mat::zeros(k, k);
-        let mut w = vec![T::ZERO; k];
         for c in 0..k {
-            let vc = &vt.row(c)[c..];
-            for (i, wi) in w.iter_mut().enumerate().take(c) {
-                *wi = dot(&vt.row(i)[c..], vc);
-            }
             for i in 0..c {
-                let mut s = T::ZERO;
-                for (kk, &wk) in w.iter().enumerate().take(c).skip(i) {
-                    s += t[(i, kk)] * wk;
+                let mut acc = T::ZERO;
+                for l in i..c {
+                    acc += t[(i, l)] * s[(l, c)];
                 }
-                t[(i, c)] = -tau[c] * s;
+                t[(i, c)] = -tau[c] * acc;
             }
             t[(c, c)] = tau[c];
         }
-        BlockReflector { vt, t }
+        Ok(BlockReflector { vt, t })
     }
 
     /// `c <- (I - V T' V^T) c` with `T' = T^T` (`transposed`, i.e. applying
-    /// $Q^T$) or `T` (applying $Q$). `c` has `len` rows.
+    /// $Q^T$) or `T` (applying $Q$). `c` has `len` rows; `work` is scratch.
     pub(crate) fn apply_left(
         &self,
         transposed: bool,
         mut c: MatMut<'_, T>,
+        work: &mut Vec<T>,
         par: Par,
     ) -> Result<()> {
         let k = self.t.rows();
@@ -116,15 +107,19 @@ impl<T: Scalar> BlockReflector<T> {
         if k == 0 || n == 0 {
             return Ok(());
         }
-        let mut x = Mat::zeros(k, n);
-        pgemm(T::ONE, self.vt.as_ref(), c.rb(), T::ZERO, x.as_mut(), par)?;
+        if work.len() < 2 * k * n {
+            work.resize(2 * k * n, T::ZERO);
+        }
+        let (x, y) = work[..2 * k * n].split_at_mut(k * n);
+        let mut x = MatMut::from_slice(x, k, n)?;
+        let mut y = MatMut::from_slice(y, k, n)?;
+        pgemm(T::ONE, self.vt.as_ref(), c.rb(), T::ZERO, x.rb_mut(), par)?;
         let tt = if transposed {
             self.t.t()
         } else {
             self.t.as_ref()
         };
-        let mut y = Mat::zeros(k, n);
-        pgemm(T::ONE, tt, x.as_ref(), T::ZERO, y.as_mut(), par)?;
-        pgemm(-T::ONE, self.vt.t(), y.as_ref(), T::ONE, c.rb_mut(), par)
+        pgemm(T::ONE, tt, x.rb(), T::ZERO, y.rb_mut(), par)?;
+        pgemm(-T::ONE, self.vt.t(), y.rb(), T::ONE, c.rb_mut(), par)
     }
 }

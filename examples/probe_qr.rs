@@ -1,0 +1,277 @@
+//! Times the simd backend's QR (`geqrf`), thin `Q` (`orgqr`) and least
+//! squares against OpenBLAS's LAPACK (`dgeqrf`, `dorgqr`, `dgelsd`) in one
+//! process, on the same inputs, alternating the two and taking medians.
+//!
+//! `cargo run --release --example probe_qr --features openblas [-- qr|q|lstsq] [N...]`
+//! (`-- loop N`: only the simd QR of an `N x N` matrix, repeatedly, for `perf`).
+//!
+//! Prints GFLOP/s (QR 4n^3/3; thin Q of a square matrix 4n^3/3; least squares
+//! as seconds) and the ratio `openblas time / simd time` (above 1: simd is
+//! faster). OpenBLAS works on a column-major copy made outside the timed
+//! region; the simd time includes its own copies, as the API does.
+
+use oxblas_core::{Backend, Mat, QrMode};
+use oxblas_simd::lapack::qr;
+use oxblas_simd::Simd;
+
+const COL_MAJOR: i32 = 102;
+
+#[link(name = "lapacke")]
+extern "C" {
+    fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
+    fn LAPACKE_dorgqr(
+        layout: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        a: *mut f64,
+        lda: i32,
+        tau: *const f64,
+    ) -> i32;
+    fn LAPACKE_dgelsd(
+        layout: i32,
+        m: i32,
+        n: i32,
+        nrhs: i32,
+        a: *mut f64,
+        lda: i32,
+        b: *mut f64,
+        ldb: i32,
+        s: *mut f64,
+        rcond: f64,
+        rank: *mut i32,
+    ) -> i32;
+}
+
+fn random(m: usize, n: usize, seed: u64) -> Mat<f64> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    Mat::from_fn(m, n, |_, _| {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 0.5
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("timings are finite"));
+    v[v.len() / 2]
+}
+
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+extern "C" {
+    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
+}
+
+/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID).
+fn thread_cpu_seconds() -> f64 {
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
+    unsafe { clock_gettime(3, &mut t) };
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
+fn timed(f: impl FnOnce()) -> f64 {
+    let t = thread_cpu_seconds();
+    f();
+    thread_cpu_seconds() - t
+}
+
+/// Alternates the two candidates `rounds` times; medians of `reps`-call means.
+fn race(
+    rounds: usize,
+    reps: usize,
+    x: &mut dyn FnMut() -> f64,
+    y: &mut dyn FnMut() -> f64,
+) -> (f64, f64) {
+    x();
+    y();
+    let (mut tx, mut ty) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        tx.push((0..reps).map(|_| x()).sum::<f64>() / reps as f64);
+        ty.push((0..reps).map(|_| y()).sum::<f64>() / reps as f64);
+    }
+    (median(tx), median(ty))
+}
+
+fn reps_for(flops: f64) -> usize {
+    ((2e8 / flops) as usize).clamp(1, 200)
+}
+
+fn main() {
+    // LAPACKE's runtime reads the thread count from the environment at load.
+    if std::env::var_os("OPENBLAS_NUM_THREADS").is_none() {
+        let exe = std::env::current_exe().expect("path of this example");
+        let status = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("OPENBLAS_NUM_THREADS", "1")
+            .status()
+            .expect("re-run with OPENBLAS_NUM_THREADS=1");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    oxblas_simd::set_num_threads(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if args.iter().any(|a| a == "loop") {
+        let n = sizes.first().copied().unwrap_or(1024);
+        let a = random(n, n, 3);
+        let t = std::time::Instant::now();
+        while t.elapsed().as_secs_f64() < 10.0 {
+            std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+        }
+        return;
+    }
+    let rounds = 7;
+    let want = |op: &str| {
+        !args
+            .iter()
+            .any(|a| matches!(a.as_str(), "qr" | "q" | "lstsq"))
+            || args.iter().any(|a| a == op)
+    };
+    let sizes = if sizes.is_empty() {
+        vec![64, 256, 1024]
+    } else {
+        sizes
+    };
+    println!("f64, 1 thread, thread CPU time, median of {rounds} rounds (ratio openblas time / simd time)");
+    for &n in &sizes {
+        let nn = n as i32;
+        let flops = 4.0 * (n as f64).powi(3) / 3.0;
+        let a = random(n, n, 3 + n as u64);
+        let src = a.transpose().into_vec();
+        let mut buf = src.clone();
+        let mut tau = vec![0.0; n];
+        if want("qr") {
+            let (ts, to) = race(
+                rounds,
+                reps_for(flops),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+                    })
+                },
+                &mut || {
+                    buf.copy_from_slice(&src);
+                    timed(|| {
+                        // SAFETY: buf is n x n column-major, tau has n entries.
+                        let info = unsafe {
+                            LAPACKE_dgeqrf(
+                                COL_MAJOR,
+                                nn,
+                                nn,
+                                buf.as_mut_ptr(),
+                                nn,
+                                tau.as_mut_ptr(),
+                            )
+                        };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            println!(
+                "qr     {n:>6} simd {:>7.2} openblas {:>7.2} GFLOP/s  ratio {:.2}",
+                flops / ts * 1e-9,
+                flops / to * 1e-9,
+                to / ts
+            );
+        }
+        if want("q") {
+            let f = qr::factor(a.as_ref()).expect("finite");
+            buf.copy_from_slice(&src);
+            // SAFETY: as above.
+            let info = unsafe {
+                LAPACKE_dgeqrf(COL_MAJOR, nn, nn, buf.as_mut_ptr(), nn, tau.as_mut_ptr())
+            };
+            assert_eq!(info, 0);
+            let fac = buf.clone();
+            let (ts, to) = race(
+                rounds,
+                reps_for(flops),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(qr::form_q(&f, QrMode::Reduced).expect("fits"));
+                    })
+                },
+                &mut || {
+                    buf.copy_from_slice(&fac);
+                    timed(|| {
+                        // SAFETY: buf is n x n column-major, tau has n entries.
+                        let info = unsafe {
+                            LAPACKE_dorgqr(
+                                COL_MAJOR,
+                                nn,
+                                nn,
+                                nn,
+                                buf.as_mut_ptr(),
+                                nn,
+                                tau.as_ptr(),
+                            )
+                        };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            println!(
+                "form_q {n:>6} simd {:>7.2} openblas {:>7.2} GFLOP/s  ratio {:.2}",
+                flops / ts * 1e-9,
+                flops / to * 1e-9,
+                to / ts
+            );
+        }
+        if want("lstsq") {
+            // A tall problem: (5n) x n, 3 right-hand sides.
+            let (m, k) = (5 * n, 3);
+            let a = random(m, n, 11 + n as u64);
+            let b = random(m, k, 12 + n as u64);
+            let (asrc, bsrc) = (a.transpose().into_vec(), b.transpose().into_vec());
+            let (mut abuf, mut bbuf) = (asrc.clone(), bsrc.clone());
+            let mut s = vec![0.0; n];
+            let mut rank = 0i32;
+            let (ts, to) = race(
+                rounds,
+                reps_for(2.0 * (m * n * n) as f64),
+                &mut || {
+                    timed(|| {
+                        std::hint::black_box(
+                            Simd::lstsq(a.as_ref(), b.as_ref(), None).expect("fits"),
+                        );
+                    })
+                },
+                &mut || {
+                    abuf.copy_from_slice(&asrc);
+                    bbuf.copy_from_slice(&bsrc);
+                    timed(|| {
+                        // SAFETY: abuf is m x n and bbuf m x k column-major, s has n entries.
+                        let info = unsafe {
+                            LAPACKE_dgelsd(
+                                COL_MAJOR,
+                                m as i32,
+                                nn,
+                                k as i32,
+                                abuf.as_mut_ptr(),
+                                m as i32,
+                                bbuf.as_mut_ptr(),
+                                m as i32,
+                                s.as_mut_ptr(),
+                                -1.0,
+                                &mut rank,
+                            )
+                        };
+                        assert_eq!(info, 0);
+                    })
+                },
+            );
+            println!(
+                "lstsq  {m}x{n} (3 rhs) simd {:.3} ms openblas gelsd {:.3} ms  ratio {:.2}",
+                ts * 1e3,
+                to * 1e3,
+                to / ts
+            );
+        }
+    }
+}
