@@ -287,6 +287,23 @@ fn flush_logs<T: Scalar>(
     }
 }
 
+/// [`givens`] with a plain square root where neither square can overflow
+/// or lose accuracy to underflow (`hypot` costs several times more, and
+/// the values-only sweeps do little else).
+#[inline(always)]
+fn fast_givens<T: Scalar>(f: T, g: T) -> (T, T, T) {
+    let lo = (T::MIN_POSITIVE / T::EPSILON).sqrt();
+    let hi = (T::MAX * T::from_f64(0.125)).sqrt();
+    let (af, ag) = (f.abs(), g.abs());
+    if af > lo && ag > lo && af < hi && ag < hi {
+        let r = (f * f + g * g).sqrt();
+        let inv = r.recip();
+        (f * inv, g * inv, r)
+    } else {
+        givens(f, g)
+    }
+}
+
 #[inline(always)]
 fn bidiag_qr_impl<T: Scalar>(
     d: &mut [T],
@@ -408,7 +425,7 @@ fn bidiag_qr_impl<T: Scalar>(
         // The chase.
         for k in lo..hi {
             // Right rotation on columns k, k+1.
-            let (c, s, r) = givens(y, z);
+            let (c, s, r) = fast_givens(y, z);
             if k > lo {
                 e[k - 1] = r;
             }
@@ -419,7 +436,7 @@ fn bidiag_qr_impl<T: Scalar>(
             d[k + 1] *= c;
             vlog.push(k, k + 1, c, s);
             // Left rotation on rows k, k+1.
-            let (c, s, r) = givens(d[k], bulge);
+            let (c, s, r) = fast_givens(d[k], bulge);
             d[k] = r;
             let (ek, dk1) = (e[k], d[k + 1]);
             e[k] = c * ek + s * dk1;

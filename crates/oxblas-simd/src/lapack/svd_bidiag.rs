@@ -112,11 +112,47 @@ fn bidiag_impl<T: Scalar>(
     }
 }
 
-/// `out[j] = A[r0.., c0 + j] . u` for `j < out.len()` (`u.len() == m - r0`).
+/// `out[j] = A[r0.., c0 + j] . u` for `j < out.len()` (`u.len() == m - r0`),
+/// four columns per pass over `u`, eight partial sums per column.
 #[inline(always)]
 fn gemv_t<T: Scalar>(a: &ColMat<T>, r0: usize, c0: usize, u: &[T], out: &mut [T]) {
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = dot(&a.col(c0 + j)[r0..], u);
+    let len = u.len();
+    let nc = out.len();
+    let mut j = 0;
+    while j + 4 <= nc {
+        let cols = [
+            &a.col(c0 + j)[r0..r0 + len],
+            &a.col(c0 + j + 1)[r0..r0 + len],
+            &a.col(c0 + j + 2)[r0..r0 + len],
+            &a.col(c0 + j + 3)[r0..r0 + len],
+        ];
+        let mut acc = [[T::ZERO; 8]; 4];
+        let full = len / 8 * 8;
+        let mut r = 0;
+        while r < full {
+            let uc = &u[r..r + 8];
+            for (c, col) in cols.iter().enumerate() {
+                let x = &col[r..r + 8];
+                for k in 0..8 {
+                    acc[c][k] += x[k] * uc[k];
+                }
+            }
+            r += 8;
+        }
+        for (c, col) in cols.iter().enumerate() {
+            let mut s = T::ZERO;
+            for k in full..len {
+                s += col[k] * u[k];
+            }
+            let a = &acc[c];
+            let s4 = [a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]];
+            out[j + c] = s + (s4[0] + s4[2]) + (s4[1] + s4[3]);
+        }
+        j += 4;
+    }
+    while j < nc {
+        out[j] = dot(&a.col(c0 + j)[r0..r0 + len], u);
+        j += 1;
     }
 }
 
