@@ -4,10 +4,11 @@ use oxblas_core::{validate, Error, Lu, MatMut, Op, Par, Result, Scalar};
 
 use crate::current_par;
 use crate::lapack::util::{
-    self, all_finite, apply_swaps, pgemm, split_point, to_row_major, trsm_left, vectorized, Tri,
+    self, all_finite, apply_swaps, pgemm, split_point, to_row_major, vectorized,
 };
 
 use super::leaf::leaf;
+use super::trsm::solve_unit_lower;
 
 /// Widest panel factored by the unblocked kernel ([`leaf`]): the shared
 /// leaf width, doubled under `cfg(test)` (to 6) so that test leaves run both
@@ -74,7 +75,7 @@ pub(crate) fn factor_in_place<T: Scalar>(
     {
         let (l11, l21) = left.rb().split_at_row(n1);
         let (mut r_top, mut r_bot) = right.rb_mut().split_at_row(n1);
-        trsm_left(Tri::LowerUnit, l11, r_top.rb_mut(), par)?;
+        solve_unit_lower(l11, r_top.rb_mut(), par)?;
         pgemm(-T::ONE, l21, r_top.rb(), T::ONE, r_bot.rb_mut(), par)?;
     }
     let (_, r_bot) = right.split_at_row(n1);

@@ -26,6 +26,7 @@ mod leaf;
 mod solve;
 #[cfg(test)]
 mod tests;
+mod trsm;
 
 pub use factor::factor;
 pub use solve::{det, inverse, norm_one, rcond, solve, solve_system};

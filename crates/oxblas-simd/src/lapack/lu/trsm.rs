@@ -1,0 +1,203 @@
+//! $X = L^{-1} B$ for the unit lower triangle `L` of a factored panel and a
+//! row-major `B`: the triangular solve of the recursive LU.
+//!
+//! Above `NB` rows the solve recurses (one gemm per split). At most `NB`
+//! rows, it runs a register-blocked kernel: for a chunk of `CW` columns, two
+//! rows of `X` at a time are accumulated in registers over all earlier rows,
+//! so each load of an earlier row feeds two FMAs and each row of `X` is
+//! stored once. Column chunks are independent, so with `Par::Rayon` large
+//! solves split them over threads.
+
+use oxblas_core::{MatMut, MatRef, Par, Result, Scalar};
+
+use crate::lapack::util::{pgemm, split_point, trsm_left, vectorized, Tri};
+
+/// Order up to which the register-blocked kernel runs (no gemm).
+#[cfg(not(test))]
+const NB: usize = 64;
+#[cfg(test)]
+const NB: usize = 5;
+
+/// Columns of `X` per register block.
+const CW: usize = 16;
+
+/// Flops (`n^2 k`) below which the kernel stays on one thread.
+const PAR_MIN: usize = 1 << 21;
+
+/// Solves $L X = B$ in place (`b` becomes `X`) for the unit lower triangle of
+/// the `n x n` `l` (its diagonal and upper triangle are not read).
+pub(super) fn solve_unit_lower<T: Scalar>(
+    l: MatRef<'_, T>,
+    b: MatMut<'_, T>,
+    par: Par,
+) -> Result<()> {
+    let n = l.rows();
+    debug_assert!(l.cols() == n && b.rows() == n);
+    if n == 0 || b.cols() == 0 {
+        return Ok(());
+    }
+    if l.col_stride() != 1 || b.col_stride() != 1 {
+        // Not the LU's row-major working matrix: the shared solver.
+        return trsm_left(Tri::LowerUnit, l, b, par);
+    }
+    if n > NB {
+        let n1 = split_point(n);
+        let (l_top, l_bot) = l.split_at_row(n1);
+        let (l11, _) = l_top.split_at_col(n1);
+        let (l21, l22) = l_bot.split_at_col(n1);
+        let (mut b1, mut b2) = b.split_at_row(n1);
+        solve_unit_lower(l11, b1.rb_mut(), par)?;
+        pgemm(-T::ONE, l21, b1.rb(), T::ONE, b2.rb_mut(), par)?;
+        return solve_unit_lower(l22, b2, par);
+    }
+    kernel_par(l, b, par);
+    Ok(())
+}
+
+/// The kernel over column parts of `b`, in parallel when large.
+fn kernel_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
+    let (n, k) = b.shape();
+    let threads = par.threads();
+    let chunks = k.div_ceil(CW);
+    if threads > 1 && chunks > 1 && n * n * k >= PAR_MIN {
+        // Halves on a CW boundary; each half may split again.
+        let left = chunks / 2 * CW;
+        let (b1, b2) = b.split_at_col(left);
+        let half = Par::Rayon(threads.div_ceil(2));
+        rayon::join(
+            || kernel_par(l, b1, half),
+            || kernel_par(l, b2, Par::Rayon(threads / 2)),
+        );
+        return;
+    }
+    vectorized(
+        #[inline(always)]
+        || kernel(l, b),
+    );
+}
+
+/// Register-blocked solve of order `n <= NB` over all column chunks of `b`
+/// (`l` and `b` with unit column stride).
+#[inline(always)]
+fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+    let (n, k) = b.shape();
+    let lrs = l.row_stride();
+    let brs = b.row_stride();
+    let lp = l.as_ptr();
+    let bp = b.ptr_at_mut(0, 0);
+    let full = k / CW;
+    for c in 0..full {
+        // SAFETY: columns c * CW .. c * CW + CW < k of every row of `b`
+        // exist (unit column stride), and `l` is n x n with unit column
+        // stride; `b` is borrowed exclusively and does not overlap `l`
+        // (they are disjoint blocks of one matrix, or separate matrices).
+        unsafe { chunk(n, lp, lrs, bp.add(c * CW), brs) };
+    }
+    let rest = k - full * CW;
+    if rest > 0 {
+        // The last, narrow chunk through a zero-padded copy.
+        let mut tmp = vec![T::ZERO; n * CW];
+        for i in 0..n {
+            for t in 0..rest {
+                // SAFETY: row i < n, column full * CW + t < k: inside `b`.
+                tmp[i * CW + t] = unsafe { *bp.offset(i as isize * brs).add(full * CW + t) };
+            }
+        }
+        // SAFETY: `tmp` is n x CW row-major, disjoint from `l`.
+        unsafe { chunk(n, lp, lrs, tmp.as_mut_ptr(), CW as isize) };
+        for i in 0..n {
+            for t in 0..rest {
+                // SAFETY: as above.
+                unsafe { *bp.offset(i as isize * brs).add(full * CW + t) = tmp[i * CW + t] };
+            }
+        }
+    }
+}
+
+/// Solves one `n x CW` block in place.
+///
+/// # Safety
+/// `l + i * lrs + j` is readable for `j < i < n`; `b + i * brs + t` is
+/// readable and writable for `i < n`, `t < CW`, and overlaps nothing read
+/// through `l`.
+#[inline(always)]
+unsafe fn chunk<T: Scalar>(n: usize, l: *const T, lrs: isize, b: *mut T, brs: isize) {
+    // SAFETY (all blocks below): indices stay within the ranges the caller
+    // vouches for: rows i, i + 1 < n, columns j < i + 1 of `l`, t < CW.
+    unsafe {
+        let row = |i: usize| b.offset(i as isize * brs);
+        let lrow = |i: usize| l.offset(i as isize * lrs);
+        let mut i = 0;
+        while i + 2 <= n {
+            let (r0, r1) = (row(i), row(i + 1));
+            let mut x0: [T; CW] = core::ptr::read(r0 as *const [T; CW]);
+            let mut x1: [T; CW] = core::ptr::read(r1 as *const [T; CW]);
+            let (l0, l1) = (lrow(i), lrow(i + 1));
+            for j in 0..i {
+                let bj: [T; CW] = core::ptr::read(row(j) as *const [T; CW]);
+                let (a0, a1) = (-*l0.add(j), -*l1.add(j));
+                for t in 0..CW {
+                    x0[t] = a0.mul_add(bj[t], x0[t]);
+                    x1[t] = a1.mul_add(bj[t], x1[t]);
+                }
+            }
+            let a = -*l1.add(i);
+            for t in 0..CW {
+                x1[t] = a.mul_add(x0[t], x1[t]);
+            }
+            core::ptr::write(r0 as *mut [T; CW], x0);
+            core::ptr::write(r1 as *mut [T; CW], x1);
+            i += 2;
+        }
+        if i < n {
+            let r0 = row(i);
+            let mut x0: [T; CW] = core::ptr::read(r0 as *const [T; CW]);
+            let l0 = lrow(i);
+            for j in 0..i {
+                let bj: [T; CW] = core::ptr::read(row(j) as *const [T; CW]);
+                let a0 = -*l0.add(j);
+                for t in 0..CW {
+                    x0[t] = a0.mul_add(bj[t], x0[t]);
+                }
+            }
+            core::ptr::write(r0 as *mut [T; CW], x0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oxblas_core::{Mat, Par};
+
+    use super::*;
+    use crate::lapack::util::testing::{matmul, random, rel_residual, TOL};
+
+    /// `L X = B` for unit lower `L` (random strict lower part, junk on and
+    /// above the diagonal that must not be read), every chunk shape.
+    #[test]
+    fn solves_match_products() {
+        for &n in &[1usize, 2, 3, 5, 6, 11, 24] {
+            for &k in &[1usize, 15, 16, 17, 40] {
+                for par in [Par::Seq, Par::Rayon(2)] {
+                    let junk = random::<f64>(n, n, 5);
+                    let l = Mat::from_fn(n, n, |i, j| if i > j { junk[(i, j)] } else { f64::NAN });
+                    let unit = Mat::from_fn(n, n, |i, j| match i.cmp(&j) {
+                        core::cmp::Ordering::Greater => junk[(i, j)],
+                        core::cmp::Ordering::Equal => 1.0,
+                        core::cmp::Ordering::Less => 0.0,
+                    });
+                    let b = random::<f64>(n, k, 9);
+                    let mut x = b.clone();
+                    solve_unit_lower(l.as_ref(), x.as_mut(), par).unwrap();
+                    let lx = matmul(unit.as_ref(), x.as_ref());
+                    let r = rel_residual(lx.as_ref(), b.as_ref(), n);
+                    assert!(r <= TOL, "n = {n}, k = {k}: residual ratio {r}");
+                    // A column-major right-hand side takes the shared path.
+                    let mut y = b.transpose();
+                    solve_unit_lower(l.as_ref(), y.as_mut().t(), par).unwrap();
+                    assert!(rel_residual(y.t(), x.as_ref(), n) <= TOL);
+                }
+            }
+        }
+    }
+}
