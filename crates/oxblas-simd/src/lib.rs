@@ -212,4 +212,11 @@ impl Backend for Simd {
     fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
         lapack::svd::singular_values(a)
     }
+    fn lstsq<T: Scalar>(
+        a: MatRef<'_, T>,
+        b: MatRef<'_, T>,
+        rcond: Option<T>,
+    ) -> Result<oxblas_core::Lstsq<T>> {
+        lapack::lstsq::lstsq(a, b, rcond)
+    }
 }

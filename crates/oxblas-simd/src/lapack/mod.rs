@@ -2,6 +2,7 @@
 pub mod cholesky;
 pub mod eig;
 pub mod eigh;
+pub mod lstsq;
 pub mod lu;
 pub mod qr;
 pub mod svd;
