@@ -10,6 +10,9 @@
 //! trailing matrix, which are memory-bound and written so that each streams
 //! the matrix once with four columns at a time.
 
+// The panel loops index X, Y and the reflectors by the same column index.
+#![allow(clippy::needless_range_loop)]
+
 use oxblas_core::{MatMut, MatRef, Scalar};
 
 use super::spectral_util::{dot, householder, ColMat};

@@ -135,6 +135,12 @@ fn merge<T: Scalar>(
     let n = k + 1 + n2;
     let nc = n + sqre;
     // U_hat: column 0 is e_k; then U1 (rows ..k) and U2 (rows k+1..).
+    // Which row halves each column of U_hat and V_hat touches (bit 1: rows
+    // ..=k, bit 2: rows k+1..): the final products skip the zero blocks.
+    let mut ut = vec![2u8; n];
+    ut[..=k].fill(1);
+    let mut vt = vec![2u8; nc];
+    vt[..=k].fill(1);
     let mut ub = ColMat::<T>::zeros(n, n);
     ub.set(k, 0, T::ONE);
     for j in 0..k {
@@ -170,6 +176,8 @@ fn merge<T: Scalar>(
         let (c, s, r) = givens(z[0], zx);
         z[0] = r;
         rot_cols(&mut vb, 0, n, c, s);
+        vt[0] = 3;
+        vt[n] = 3;
     }
     drop((u1, v1, u2, v2));
 
@@ -216,6 +224,8 @@ fn merge<T: Scalar>(
                 z[pj] = T::ZERO;
                 rot_cols(&mut ub, j, pj, c, s);
                 rot_cols(&mut vb, j, pj, c, s);
+                ut[j] |= ut[pj];
+                vt[j] |= vt[pj];
                 defl.push(pj);
             }
             Some(pj) => keep.push(pj),
@@ -291,19 +301,35 @@ fn merge<T: Scalar>(
     let mut uo = ColMat::<T>::zeros(n, n);
     let mut vo = ColMat::<T>::zeros(nc, nc);
     let par = crate::current_par();
-    let gather = |src: &ColMat<T>, h: &ColMat<T>, dst: &mut ColMat<T>| {
-        let r = src.rows;
-        let mut sel = ColMat::<T>::zeros(r, kk);
-        for (c, &j) in keep.iter().enumerate() {
-            sel.col_mut(c).copy_from_slice(src.col(j));
+    // dst[rows, ..kk] = src[rows, keep] h for each row half, over only the
+    // kept columns that touch that half.
+    let gather = |src: &ColMat<T>, h: &ColMat<T>, dst: &mut ColMat<T>, types: &[u8]| {
+        let rows = src.rows;
+        for (bit, r0, r1) in [(1u8, 0, k + 1), (2u8, k + 1, rows)] {
+            let cs: Vec<usize> = (0..kk).filter(|&c| types[keep[c]] & bit != 0).collect();
+            let (r, cn) = (r1 - r0, cs.len());
+            if r == 0 || cn == 0 {
+                continue;
+            }
+            let mut sel = ColMat::<T>::zeros(r, cn);
+            let mut hs = ColMat::<T>::zeros(cn, kk);
+            for (p, &c) in cs.iter().enumerate() {
+                sel.col_mut(p).copy_from_slice(&src.col(keep[c])[r0..r1]);
+            }
+            for i in 0..kk {
+                let (hc, hsc) = (h.col(i), hs.col_mut(i));
+                for (p, &c) in cs.iter().enumerate() {
+                    hsc[p] = hc[c];
+                }
+            }
+            let sv = MatRef::from_parts(&sel.data, 0, r, cn, 1, r as isize).expect("view");
+            let hv = MatRef::from_parts(&hs.data, 0, cn, kk, 1, cn as isize).expect("view");
+            let dv = MatMut::from_parts(&mut dst.data, r0, r, kk, 1, rows as isize).expect("view");
+            crate::gemm::gemm(T::ONE, sv, hv, T::ZERO, dv, par).expect("shapes");
         }
-        let sv = MatRef::from_parts(&sel.data, 0, r, kk, 1, r as isize).expect("view");
-        let hv = MatRef::from_parts(&h.data, 0, kk, kk, 1, kk as isize).expect("view");
-        let dv = MatMut::from_parts(&mut dst.data, 0, r, kk, 1, r as isize).expect("view");
-        crate::gemm::gemm(T::ONE, sv, hv, T::ZERO, dv, par).expect("shapes");
     };
-    gather(&ub, &uh, &mut uo);
-    gather(&vb, &vh, &mut vo);
+    gather(&ub, &uh, &mut uo, &ut);
+    gather(&vb, &vh, &mut vo, &vt);
     for &x in &sig {
         s.push(x * orgnrm);
     }
