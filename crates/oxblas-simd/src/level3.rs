@@ -28,7 +28,7 @@ use crate::gemm;
 
 mod trsm_right;
 
-pub(crate) use trsm_right::{solve_lower_t, solve_rows, tile_gram};
+pub(crate) use trsm_right::{row_chunk, solve_lower_t, solve_panel, solve_rows, tile_gram};
 
 /// The pairwise distance matrix $out_{ij} = d(x_{i,:}, y_{j,:})$.
 ///

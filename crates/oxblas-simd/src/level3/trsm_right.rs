@@ -24,7 +24,7 @@ use crate::gemm;
 /// Width of the triangles solved by the tile kernel directly (dot products
 /// up to this long); wider ones are split and updated with gemm.
 #[cfg(not(test))]
-const BASE: usize = 96;
+const BASE: usize = 128;
 #[cfg(test)]
 const BASE: usize = 9;
 
@@ -116,8 +116,22 @@ fn solve_rec<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>) {
     solve_rec(l11, &invd[h..], b1);
 }
 
+/// Rows of `B` solved together, panel after panel, for a solve `k` wide:
+/// enough that consecutive row tiles overlap in the CPU, few enough that
+/// their `rows x k` block stays in L1 (16 KiB of it) while the column
+/// panels sweep across it (a multiple of 4, from 8 to 64).
+pub(crate) fn row_chunk<T>(k: usize) -> usize {
+    if cfg!(test) {
+        // Small, so that the small test cases cross chunk boundaries.
+        return 8;
+    }
+    let fit = 16 * 1024 / core::mem::size_of::<T>().max(1) / k.max(1);
+    fit.clamp(8, 64) / 4 * 4
+}
+
 /// Solves $X L^T = B$ in place for `m` rows of `B` by forward substitution
-/// in 4 x 4 tiles (`invd[c] = 1 / L[c, c]`; the diagonal of `L` is not read).
+/// in 4 x 4 tiles (`invd[c] = 1 / L[c, c]`; the diagonal of `L` is not read):
+/// column panel by column panel ([`solve_panel`]), over chunks of rows.
 ///
 /// # Safety
 /// - `l + c * lrs` is readable for `c + 1` elements for every `c < k`;
@@ -134,7 +148,45 @@ pub(crate) unsafe fn solve_rows<T: Scalar>(
     b: *mut T,
     brs: isize,
 ) {
-    debug_assert!(invd.len() >= k);
+    let chunk = row_chunk::<T>(k);
+    for r0 in (0..m).step_by(chunk) {
+        let rows = chunk.min(m - r0);
+        let br = b.wrapping_offset(r0 as isize * brs);
+        for j0 in (0..k).step_by(4) {
+            let nj = (k - j0).min(4);
+            // SAFETY: rows r0..r0 + rows of `b` and the first j0 + nj rows
+            // of `l` satisfy `solve_panel`'s contract by ours.
+            unsafe { solve_panel(rows, j0, nj, l, lrs, invd, br, brs) };
+        }
+    }
+}
+
+/// One column panel of a right-side solve: for every row `r < m` of `B`,
+/// `X[r, j0..j0+nj] = (B[r, j0..j0+nj] - X[r, 0..j0] L[j0..j0+nj, 0..j0]^T)
+/// L_JJ^{-T}` where `L_JJ` is the `nj x nj` diagonal block of `L` at `j0`
+/// (only its strict lower part is read; `invd[j0 + c] = 1 / L[j0+c, j0+c]`).
+/// Row tiles are independent, so consecutive tiles overlap in the CPU.
+///
+/// # Safety
+/// - `1 <= nj <= 4`; `l + (j0 + c) * lrs` is readable for `j0 + c + 1`
+///   elements for every `c < nj`;
+/// - `b + r * brs` is readable and writable for `j0 + nj` elements for
+///   every `r < m`, with `X[r, 0..j0]` already solved; these rows overlap
+///   neither each other nor the rows of `l` read, and nothing else accesses
+///   them during the call;
+/// - `invd` has at least `j0 + nj` entries.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn solve_panel<T: Scalar>(
+    m: usize,
+    j0: usize,
+    nj: usize,
+    l: *const T,
+    lrs: isize,
+    invd: &[T],
+    b: *mut T,
+    brs: isize,
+) {
+    debug_assert!((1..=4).contains(&nj) && invd.len() >= j0 + nj);
     #[cfg(target_arch = "x86_64")]
     if cast::same_type::<T, f64>() && gemm::isa() == gemm::Isa::Avx2Fma {
         let invd = cast::cast_slice::<T, f64>(invd).expect("T is f64");
@@ -142,7 +194,7 @@ pub(crate) unsafe fn solve_rows<T: Scalar>(
         // caller's guarantees; `Isa::Avx2Fma` is only detected when the CPU
         // has AVX2 and FMA.
         return unsafe {
-            avx::solve_rows_f64(m, k, l as *const f64, lrs, invd, b as *mut f64, brs)
+            avx::panel_f64(m, j0, nj, l as *const f64, lrs, invd, b as *mut f64, brs)
         };
     }
     crate::lapack::util::vectorized(
@@ -151,9 +203,9 @@ pub(crate) unsafe fn solve_rows<T: Scalar>(
             for r in 0..m {
                 // SAFETY: row r < m of `b` (caller's guarantee).
                 let x = unsafe { b.offset(r as isize * brs) };
-                for c in 0..k {
+                for c in j0..j0 + nj {
                     // SAFETY: the first c + 1 elements of row c of `l` and
-                    // the k elements of row r of `b` (caller's guarantee).
+                    // the j0 + nj elements of row r of `b` (caller).
                     unsafe {
                         let lc = core::slice::from_raw_parts(l.offset(c as isize * lrs), c);
                         let xr = core::slice::from_raw_parts(x as *const T, c);
@@ -319,54 +371,68 @@ mod avx {
         }
     }
 
-    /// See `super::solve_rows` (same contract; f64, AVX2+FMA present).
+    /// See `super::solve_panel` (same contract; f64, AVX2+FMA present).
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn solve_rows_f64(
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn panel_f64(
         m: usize,
-        k: usize,
+        j0: usize,
+        nj: usize,
         l: *const f64,
         lrs: isize,
         invd: &[f64],
         b: *mut f64,
         brs: isize,
     ) {
-        // SAFETY (whole body): rows r < m of `b` and the lower triangle of
-        // `l` (rows c < k, first c + 1 elements) are valid by the caller's
+        // SAFETY (whole body): rows r < m of `b` and rows j0..j0 + nj of
+        // `l` (first j0 + c + 1 elements) are valid by the caller's
         // contract; pointers to rows past the end are clamped to the last
         // valid row, which is only read; stores go to rows r < mi only and
-        // to lanes (columns) below k only (masked).
+        // to lanes (columns) below nj only (masked).
         unsafe {
+            let lrow = |c: usize| l.offset((j0 + c.min(nj - 1)) as isize * lrs);
+            let y: [*const f64; 4] = core::array::from_fn(lrow);
+            // Coefficients L[j0 + c, j0 + q] (q < c < nj), broadcast once.
+            let mut coef = [[_mm256_setzero_pd(); 4]; 4];
+            for (c, row) in coef.iter_mut().enumerate().take(nj) {
+                for (q, v) in row.iter_mut().enumerate().take(c) {
+                    *v = _mm256_set1_pd(*lrow(c).add(j0 + q));
+                }
+            }
+            let inv: [__m256d; 4] =
+                core::array::from_fn(|c| _mm256_set1_pd(invd[j0 + c.min(nj - 1)]));
+            let msk = mask(nj);
             let mut i0 = 0;
             while i0 < m {
                 let mi = (m - i0).min(4);
                 let rows: [*mut f64; 4] =
                     core::array::from_fn(|r| b.offset((i0 + r.min(mi - 1)) as isize * brs));
                 let xr: [*const f64; 4] = core::array::from_fn(|r| rows[r] as *const f64);
-                let mut j0 = 0;
-                while j0 < k {
-                    let nj = (k - j0).min(4);
-                    let lrow = |c: usize| l.offset((j0 + c.min(nj - 1)) as isize * lrs);
-                    let y: [*const f64; 4] = core::array::from_fn(lrow);
-                    let d = dots(j0, xr, y);
-                    let msk = mask(nj);
-                    let bt = transpose(core::array::from_fn(|r| {
+                let d = dots(j0, xr, y);
+                let bt = transpose(core::array::from_fn(|r| {
+                    if nj == 4 {
+                        _mm256_loadu_pd(xr[r].add(j0))
+                    } else {
                         _mm256_maskload_pd(xr[r].add(j0), msk)
-                    }));
-                    // Coefficient L[j0 + c, j0 + q] (q < c < nj), broadcast.
-                    let coef = |c: usize, q: usize| _mm256_set1_pd(*lrow(c).add(j0 + q));
-                    let mut x = [_mm256_setzero_pd(); 4];
-                    for c in 0..nj {
-                        let mut v = _mm256_sub_pd(bt[c], d[c]);
-                        for q in 0..c {
-                            v = _mm256_fnmadd_pd(x[q], coef(c, q), v);
-                        }
-                        x[c] = _mm256_mul_pd(v, _mm256_set1_pd(invd[j0 + c]));
                     }
-                    let out = transpose(x);
-                    for r in 0..mi {
+                }));
+                let mut x = [_mm256_setzero_pd(); 4];
+                for c in 0..nj {
+                    let mut v = _mm256_sub_pd(bt[c], d[c]);
+                    for q in 0..c {
+                        v = _mm256_fnmadd_pd(x[q], coef[c][q], v);
+                    }
+                    x[c] = _mm256_mul_pd(v, inv[c]);
+                }
+                let out = transpose(x);
+                // Plain stores for whole tiles (masked stores are slow on
+                // some CPUs).
+                for r in 0..mi {
+                    if nj == 4 {
+                        _mm256_storeu_pd(rows[r].add(j0), out[r]);
+                    } else {
                         _mm256_maskstore_pd(rows[r].add(j0), msk, out[r]);
                     }
-                    j0 += 4;
                 }
                 i0 += 4;
             }

@@ -7,7 +7,7 @@ use crate::level3;
 
 /// Order up to which Cholesky runs its unblocked (Crout) kernel.
 #[cfg(not(test))]
-const LEAF: usize = 64;
+const LEAF: usize = 128;
 #[cfg(test)]
 const LEAF: usize = 11;
 
@@ -65,11 +65,11 @@ fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()>
     factor_in_place(a22, offset + n1)
 }
 
-/// Unblocked left-looking (Crout) Cholesky of a block of order at most
-/// `LEAF`, four rows at a time: the rows' part left of the diagonal block is
-/// a right-side solve against the rows already factored (dot products of
-/// contiguous rows, 4 x 4 tiles, by level 3's tile kernel), then the 4 x 4
-/// diagonal block is updated by the rows' Gram matrix and factored in place.
+/// Unblocked left-looking Cholesky of a block of order at most `LEAF`, four
+/// columns at a time: the 4 x 4 diagonal block is updated by the Gram matrix
+/// of its rows (dot products of contiguous rows) and factored in place, then
+/// the rows below solve for the same four columns (level 3's panel kernel:
+/// 4 x 4 tiles of dot products, independent of each other).
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
     debug_assert!(n <= LEAF);
@@ -80,49 +80,66 @@ fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let base = a.ptr_at_mut(0, 0);
     let at = |i: usize, j: usize| base.wrapping_offset(i as isize * rs + j as isize);
     let mut invd = [T::ZERO; LEAF];
-    for i0 in (0..n).step_by(4) {
-        let mi = (n - i0).min(4);
-        // SAFETY: `a` is an n x n view with unit column stride (or n == 1),
-        // borrowed exclusively: rows c < i0 hold the factored L[c, 0..=c],
-        // rows i0..i0 + mi are i0 + mi <= n elements long, and the two row
-        // ranges do not overlap; invd[..i0] is filled.
-        unsafe { level3::solve_rows(mi, i0, at(0, 0), rs, &invd[..i0], at(i0, 0), rs) };
-        // SAFETY: rows i0..i0 + mi, their first i0 elements (just solved).
-        let g = unsafe { level3::tile_gram(mi, i0, at(i0, 0), rs) };
-        let mut t = [[T::ZERO; 4]; 4];
-        for r in 0..mi {
-            for c in 0..=r {
-                // SAFETY: (i0 + r, i0 + c) with c <= r < mi: inside `a`.
-                t[r][c] = unsafe { *at(i0 + r, i0 + c) } - g[r][c];
-            }
-        }
-        for c in 0..mi {
-            let mut d = t[c][c];
-            for q in 0..c {
-                d -= t[c][q] * t[c][q];
-            }
-            // Not positive (or NaN): the leading minor of this order fails.
-            if !(d > T::ZERO) {
-                return Err(Error::NotPositiveDefinite {
-                    index: offset + i0 + c,
-                });
-            }
-            let s = d.sqrt();
-            let inv = T::ONE / s;
-            t[c][c] = s;
-            invd[i0 + c] = inv;
-            for r in c + 1..mi {
-                let mut v = t[r][c];
-                for q in 0..c {
-                    v -= t[r][q] * t[c][q];
+    // Chunks of rows small enough to stay in L1 (see `row_chunk`): each
+    // first solves for the columns left of it (against the rows factored
+    // before), then factors its own diagonal block column panel by panel.
+    let chunk = level3::row_chunk::<T>(n);
+    for c0 in (0..n).step_by(chunk) {
+        let c1 = (c0 + chunk).min(n);
+        // SAFETY: rows c < c0 of `a` hold the factored L[c, 0..=c] (read
+        // only); rows c0..c1 (disjoint from them) hold at least c0
+        // elements each; invd[..c0] is filled.
+        unsafe { level3::solve_rows(c1 - c0, c0, at(0, 0), rs, &invd, at(c0, 0), rs) };
+        for j0 in (c0..c1).step_by(4) {
+            let nj = (c1 - j0).min(4);
+            // SAFETY: `a` is an n x n view with unit column stride (or n == 1),
+            // borrowed exclusively; rows j0..j0 + nj hold at least j0 elements.
+            let g = unsafe { level3::tile_gram(nj, j0, at(j0, 0), rs) };
+            let mut t = [[T::ZERO; 4]; 4];
+            for r in 0..nj {
+                for c in 0..=r {
+                    // SAFETY: (j0 + r, j0 + c) with c <= r < nj: inside `a`.
+                    t[r][c] = unsafe { *at(j0 + r, j0 + c) } - g[r][c];
                 }
-                t[r][c] = v * inv;
             }
-        }
-        for r in 0..mi {
-            for c in 0..=r {
-                // SAFETY: as above; `a` is borrowed exclusively.
-                unsafe { *at(i0 + r, i0 + c) = t[r][c] };
+            for c in 0..nj {
+                let mut d = t[c][c];
+                for q in 0..c {
+                    d -= t[c][q] * t[c][q];
+                }
+                // Not positive (or NaN): the leading minor of this order fails.
+                if !(d > T::ZERO) {
+                    return Err(Error::NotPositiveDefinite {
+                        index: offset + j0 + c,
+                    });
+                }
+                let s = d.sqrt();
+                let inv = T::ONE / s;
+                t[c][c] = s;
+                invd[j0 + c] = inv;
+                for r in c + 1..nj {
+                    let mut v = t[r][c];
+                    for q in 0..c {
+                        v -= t[r][q] * t[c][q];
+                    }
+                    t[r][c] = v * inv;
+                }
+            }
+            for r in 0..nj {
+                for c in 0..=r {
+                    // SAFETY: as above; `a` is borrowed exclusively.
+                    unsafe { *at(j0 + r, j0 + c) = t[r][c] };
+                }
+            }
+            let below = c1 - j0 - nj;
+            if below > 0 {
+                // SAFETY: rows j0..j0 + nj of `a` hold the factored L[c, 0..=c]
+                // (read only); rows j0 + nj..c1 (disjoint from them) hold at
+                // least j0 + nj elements each, their first j0 already solved;
+                // invd[..j0 + nj] is filled.
+                unsafe {
+                    level3::solve_panel(below, j0, nj, at(0, 0), rs, &invd, at(j0 + nj, 0), rs)
+                };
             }
         }
     }
