@@ -137,7 +137,7 @@ fn gemv_t<T: Scalar>(a: &ColMat<T>, r0: usize, c0: usize, u: &[T], out: &mut [T]
             for (c, col) in cols.iter().enumerate() {
                 let x = &col[r..r + 8];
                 for k in 0..8 {
-                    acc[c][k] += x[k] * uc[k];
+                    acc[c][k] = x[k].mul_add(uc[k], acc[c][k]);
                 }
             }
             r += 8;
@@ -159,29 +159,28 @@ fn gemv_t<T: Scalar>(a: &ColMat<T>, r0: usize, c0: usize, u: &[T], out: &mut [T]
     }
 }
 
-/// `out += sum_j A[r0.., c0 + j] * v[j]`, four columns per pass over `out`.
+/// `out += sum_j A[r0.., c0 + j] * v[j]`, eight columns per pass over `out`.
 #[inline(always)]
 fn gemv_n<T: Scalar>(a: &ColMat<T>, r0: usize, c0: usize, v: &[T], out: &mut [T]) {
     let len = out.len();
     let mut j = 0;
-    while j + 4 <= v.len() {
-        let (c0_, c1, c2, c3) = (
-            &a.col(c0 + j)[r0..r0 + len],
-            &a.col(c0 + j + 1)[r0..r0 + len],
-            &a.col(c0 + j + 2)[r0..r0 + len],
-            &a.col(c0 + j + 3)[r0..r0 + len],
-        );
-        let (v0, v1, v2, v3) = (v[j], v[j + 1], v[j + 2], v[j + 3]);
+    while j + 8 <= v.len() {
+        let cols: [&[T]; 8] = core::array::from_fn(|q| &a.col(c0 + j + q)[r0..r0 + len]);
+        let vs: [T; 8] = core::array::from_fn(|q| v[j + q]);
         for r in 0..len {
-            out[r] += c0_[r] * v0 + c1[r] * v1 + c2[r] * v2 + c3[r] * v3;
+            let mut s = out[r];
+            for q in 0..8 {
+                s = cols[q][r].mul_add(vs[q], s);
+            }
+            out[r] = s;
         }
-        j += 4;
+        j += 8;
     }
     while j < v.len() {
         let c = &a.col(c0 + j)[r0..r0 + len];
         let vj = v[j];
         for r in 0..len {
-            out[r] += c[r] * vj;
+            out[r] = c[r].mul_add(vj, out[r]);
         }
         j += 1;
     }
