@@ -66,6 +66,12 @@ fn plan(openblas: bool) -> Vec<Step> {
         let mut all = vec!["clippy", "--workspace", "--all-targets", "--all-features"];
         all.extend(deny);
         steps.push(Step::cargo("clippy, workspace, all features", &all));
+        // The simd-only bench (what `cargo xtask bench` builds without
+        // OpenBLAS) is a different cfg of the same code.
+        let mut a = vec!["clippy", "-p", "xtask", "--all-targets"];
+        a.extend(["--no-default-features", "--features", "bench-simd"]);
+        a.extend(deny);
+        steps.push(Step::cargo("clippy, xtask bench-simd", &a));
         for (label, feature) in [("simd", "simd"), ("openblas", "openblas")] {
             let mut a = with_packages(FEATURED, &["clippy", "--all-targets"]);
             a.extend(["--no-default-features", "--features", feature]);
@@ -255,6 +261,11 @@ fn summary(done: &[(String, Duration)], total: Duration) {
     println!("  {:>9}  total", fmt_duration(total));
 }
 
+/// Set (non-empty, not `0`) to make [`system_check`] answer "missing, cannot
+/// install" without looking: tests the no-OpenBLAS paths of `cargo xtask
+/// test` and `cargo xtask bench` on a machine that has OpenBLAS.
+pub(crate) const PRETEND_NO_OPENBLAS: &str = "OXBLAS_PRETEND_NO_OPENBLAS";
+
 fn pkg_config_finds_libs() -> bool {
     cmd::succeeds(Command::new("pkg-config").args(["--exists", "openblas", "lapacke"]))
 }
@@ -270,6 +281,13 @@ fn has_apt() -> bool {
 /// `Ok(true)` if OpenBLAS and LAPACKE are usable (found, or installed now);
 /// `Ok(false)` to test the simd backend alone; `Err` if installing failed.
 pub(crate) fn system_check(no_install: bool) -> Result<bool, String> {
+    if std::env::var_os(PRETEND_NO_OPENBLAS).is_some_and(|v| !v.is_empty() && v != "0") {
+        println!(
+            "{PRETEND_NO_OPENBLAS} is set: acting as if OpenBLAS and LAPACKE were missing and \
+             could not be installed"
+        );
+        return Ok(false);
+    }
     if pkg_config_finds_libs() {
         let v = |lib: &str| {
             cmd::output(Command::new("pkg-config").args(["--modversion", lib]))

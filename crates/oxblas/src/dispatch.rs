@@ -462,18 +462,23 @@ pub(crate) fn choose(op: Op, dtype: DType, shape: &[usize]) -> Result<BackendId>
 }
 
 /// The table part of [`choose`] (both backends compiled in, no override).
+///
+/// The cell is read first: a pin by `OXBLAS_BACKEND` is already written
+/// into every cell, and the rayon-worker rule can only turn OpenBLAS into
+/// SIMD, so a cell naming SIMD is the answer as it stands. The pin and the
+/// thread-local rayon check are paid only on the OpenBLAS path, where calls
+/// are not the tiny ones whose time a few nanoseconds would show in.
 #[inline(always)]
 fn choose_from_table(op: Op, dtype: DType, shape: &[usize]) -> BackendId {
     let t = table();
-    if let Some(id) = t.pin {
-        return id;
-    }
-    if in_rayon_worker() {
-        return BackendId::Simd;
-    }
     let sc = wisdom::size_class(op, shape);
     let tc = usize::from(num_threads() > 1);
-    t.backends[op.index()][dtype.index()][sc][tc]
+    let cell = t.backends[op.index()][dtype.index()][sc][tc];
+    if cell == BackendId::Simd || t.pin.is_some() || !in_rayon_worker() {
+        cell
+    } else {
+        BackendId::Simd
+    }
 }
 
 /// As [`choose`], for operations that cannot return `Err`: an override

@@ -77,8 +77,12 @@ enum Family {
 }
 
 /// Class edges per family: a problem whose work measure exceeds
-/// `EDGES[f][i]` is in class `i + 1` or above. Integer comparisons only, so
-/// the lookup costs a few nanoseconds.
+/// `EDGES[f][i]` is in class `i + 1` or above. Every edge is a power of two
+/// (`2^(6 + 2i)` for the first two families, `2^(9 + 3i)` for the cubic
+/// one), so [`size_class`] computes the class from the bit length of the
+/// work measure without a loop or a branch; the table is the reference its
+/// test checks against.
+#[cfg(test)]
 const EDGES: [[u64; SIZE_CLASSES - 1]; 3] = {
     let mut e = [[0u64; SIZE_CLASSES - 1]; 3];
     let mut i = 0;
@@ -154,10 +158,15 @@ fn work(op: Op, shape: &[usize]) -> (Family, u64) {
 #[inline]
 pub fn size_class(op: Op, shape: &[usize]) -> usize {
     let (f, w) = work(op, shape);
-    EDGES[f as usize]
-        .iter()
-        .take_while(|&&edge| w > edge)
-        .count()
+    // `w > 2^k` exactly when the bit length of `w - 1` exceeds `k`.
+    let bits = (u64::BITS - w.saturating_sub(1).leading_zeros()) as usize;
+    let class = match f {
+        // Edges 2^(6 + 2i): the count of i with bits > 6 + 2i.
+        Family::Vector | Family::Quadratic => bits.saturating_sub(5) / 2,
+        // Edges 2^(9 + 3i).
+        Family::Cubic => bits.saturating_sub(7) / 3,
+    };
+    class.min(SIZE_CLASSES - 1)
 }
 
 /// The thread class of a call that may use `threads` threads: 0 for one
@@ -713,6 +722,42 @@ pub fn reload() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The class by counting the edges the work measure exceeds.
+    fn class_by_edges(f: Family, w: u64) -> usize {
+        EDGES[f as usize].iter().take_while(|&&e| w > e).count()
+    }
+
+    #[test]
+    fn size_class_matches_the_edge_table() {
+        let ops = [(Op::Dot, Family::Vector), (Op::Gemv, Family::Quadratic)];
+        let mut ws: Vec<u64> = (0..=70u32)
+            .flat_map(|k| {
+                let p = 1u64.checked_shl(k).unwrap_or(u64::MAX);
+                [p.saturating_sub(1), p, p.saturating_add(1)]
+            })
+            .collect();
+        ws.extend(0..5000);
+        for w in ws.iter().copied().filter(|&w| w >= 1) {
+            for (op, f) in ops {
+                let shape = match f {
+                    Family::Vector => vec![w as usize],
+                    _ => vec![w as usize, 1],
+                };
+                assert_eq!(size_class(op, &shape), class_by_edges(f, w), "{op} w={w}");
+            }
+            // Cubic: gemm [w, 1, 1] has work w.
+            assert_eq!(
+                size_class(Op::Gemm, &[w as usize, 1, 1]),
+                class_by_edges(Family::Cubic, w),
+                "gemm w={w}"
+            );
+        }
+        // Zero dimensions count as 1; huge ones saturate.
+        assert_eq!(size_class(Op::Gemm, &[0, 0, 0]), 0);
+        assert_eq!(size_class(Op::Gemm, &[usize::MAX; 3]), SIZE_CLASSES - 1);
+        assert_eq!(size_class(Op::Lu, &[]), 0);
+    }
 
     fn sig() -> Signature {
         Signature {

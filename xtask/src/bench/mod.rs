@@ -22,8 +22,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use oxblas::backends::{OpenBlas, Simd};
-use oxblas::{Auto, Backend, DType, Op, Scalar, VecRef};
+#[cfg(feature = "bench")]
+use oxblas::backends::OpenBlas;
+use oxblas::backends::Simd;
+use oxblas::{Auto, Backend, DType, MatMut, MatRef, Op, Scalar, VecRef};
 use serde::Serialize;
 
 use crate::BenchArgs;
@@ -32,6 +34,22 @@ use timing::{ExecFn, Plan};
 
 /// The backends timed, in column order; the last is the dispatcher.
 pub const COLUMNS: [&str; 3] = ["openblas", "simd", "dispatcher"];
+
+/// Whether this build has the OpenBLAS backend (the `bench` feature; the
+/// `bench-simd` build benchmarks the simd backend alone).
+pub const WITH_OPENBLAS: bool = cfg!(feature = "bench");
+
+/// The OpenBLAS column's call.
+#[cfg(feature = "bench")]
+fn openblas_exec<T: Scalar>() -> Option<ExecFn<T>> {
+    Some(cases::exec::<OpenBlas, T>)
+}
+
+/// No OpenBLAS column in a simd-only build.
+#[cfg(not(feature = "bench"))]
+fn openblas_exec<T: Scalar>() -> Option<ExecFn<T>> {
+    None
+}
 
 /// Seed of every input: the same data for every backend and every run.
 const SEED: u64 = 0x0b1a5;
@@ -68,10 +86,24 @@ pub struct CaseResult {
     pub thread_class: usize,
     /// openblas, simd, dispatcher.
     pub backends: Vec<BackendResult>,
-    /// The faster of openblas and simd (the dispatcher is not a candidate).
+    /// The faster of openblas and simd by median time (the dispatcher is not
+    /// a candidate).
     pub winner: Option<String>,
-    /// Dispatcher time over the winner's.
+    /// The backend the dispatcher's table routed this case to during the run.
+    pub dispatched: Option<String>,
+    /// Dispatcher time over the winner's: the median over rounds of the
+    /// per-round ratio (both timed in the same round).
     pub dispatcher_over_best: Option<f64>,
+    /// The per-round ratio's spread (`dispatcher_over_best` is its median).
+    pub dispatcher_over_best_spread: Option<timing::Spread>,
+    /// The dispatcher's median time over the winner's median time.
+    pub dispatcher_over_best_medians: Option<f64>,
+    /// simd time over openblas time, per round.
+    pub simd_over_openblas: Option<timing::Spread>,
+    /// The backend the wisdom written by this run names for this key, and
+    /// why (see [`decide`]).
+    pub table_choice: Option<String>,
+    pub table_choice_why: Option<String>,
     /// The winner's GFLOP/s over the measured FMA peak.
     pub peak_fraction: Option<f64>,
     /// Why the case was not run, if it was not.
@@ -92,14 +124,18 @@ pub struct Peak {
     pub source: String,
 }
 
-/// Dispatch overhead on a 4-element dot, one thread.
+/// Dispatch overhead on a tiny call, one thread.
 #[derive(Serialize, Clone, Debug)]
 pub struct Overhead {
+    /// The call timed, e.g. `dot n=4`.
+    pub call: String,
     pub dtype: String,
-    pub ns_openblas: f64,
+    /// `None` in a simd-only build.
+    pub ns_openblas: Option<f64>,
     pub ns_simd: f64,
     pub ns_dispatcher: f64,
-    /// Dispatcher minus the fastest direct call.
+    /// Dispatcher minus the fastest direct call: the median of the
+    /// per-round differences.
     pub overhead_ns: f64,
 }
 
@@ -202,15 +238,16 @@ fn parse(args: &BenchArgs) -> Result<Config, String> {
 fn plan(family: Family, quick: bool) -> Plan {
     let cheap = matches!(family, Family::Blas1 | Family::Blas2);
     Plan {
-        batch_s: if quick { 0.5e-3 } else { 1e-3 },
+        // Short batches, many rounds: see `timing`.
+        batch_s: 40e-6,
         case_s: match (cheap, quick) {
-            (true, true) => 0.03,
+            (true, true) => 0.06,
             (true, false) => 0.08,
-            (false, true) => 0.1,
+            (false, true) => 0.15,
             (false, false) => 0.4,
         },
         min_rounds: 3,
-        max_rounds: if quick { 9 } else { 21 },
+        max_rounds: if quick { 301 } else { 601 },
     }
 }
 
@@ -250,11 +287,57 @@ fn empty_result(op: Op, dtype: DType, n: usize, threads: usize) -> CaseResult {
             })
             .collect(),
         winner: None,
+        dispatched: None,
         dispatcher_over_best: None,
+        dispatcher_over_best_spread: None,
+        dispatcher_over_best_medians: None,
+        simd_over_openblas: None,
+        table_choice: None,
+        table_choice_why: None,
         peak_fraction: None,
         skipped: None,
         copies: 0,
         wall_s: 0.0,
+    }
+}
+
+/// A difference between the backends this large (relative) always decides.
+const CLEAR_GAIN: f64 = 0.10;
+/// Below this, the backends tie: the table keeps its choice.
+const TIE_GAIN: f64 = 0.03;
+
+/// The backend the wisdom should name for a measured case, and why.
+///
+/// Hysteresis, so that backends within noise of each other do not make the
+/// table flip from run to run: the faster backend (by the median of the
+/// per-round simd/openblas time ratios) replaces the table's current choice
+/// only if it is faster by more than [`CLEAR_GAIN`], or by more than
+/// [`TIE_GAIN`] with the interquartile range of the per-round ratios on its
+/// side of 1 (it won at least three rounds in four). Otherwise the current
+/// choice stays. With one backend measured, that one.
+pub fn decide(r: &CaseResult) -> Option<(&'static str, String)> {
+    let Some(s) = r.simd_over_openblas else {
+        return (0..2)
+            .find(|&b| r.backends[b].ns.is_some())
+            .map(|b| (COLUMNS[b], "the only backend measured".to_string()));
+    };
+    let (faster, slower, gain, consistent) = if s.median < 1.0 {
+        (COLUMNS[1], COLUMNS[0], 1.0 / s.median - 1.0, s.q3 < 1.0)
+    } else {
+        (COLUMNS[0], COLUMNS[1], s.median - 1.0, s.q1 > 1.0)
+    };
+    let pct = 100.0 * gain;
+    let rounds = format!("simd faster in {} of {} rounds", s.below_one, s.rounds);
+    match r.dispatched.as_deref() {
+        Some(c) if c == slower && gain <= CLEAR_GAIN && !(gain > TIE_GAIN && consistent) => Some((
+            slower,
+            format!("{faster} faster by only {pct:.1}% ({rounds}): within noise, kept {slower}"),
+        )),
+        Some(c) if c == slower => Some((
+            faster,
+            format!("faster by {pct:.1}% ({rounds}); replaces {slower}"),
+        )),
+        _ => Some((faster, format!("faster by {pct:.1}% ({rounds})"))),
     }
 }
 
@@ -263,19 +346,31 @@ fn run_case<T: Scalar>(op: Op, n: usize, threads: usize, plan: Plan) -> CaseResu
     let shape = cases::shape(op, n);
     let flops = cases::flops(op, &shape);
     let mut result = empty_result(op, T::DTYPE, n, threads);
+    result.dispatched = Some(oxblas::active_backend(op, T::DTYPE, &shape).to_string());
+    let have_openblas = openblas_exec::<T>();
     let fns: [ExecFn<T>; 3] = [
-        cases::exec::<OpenBlas, T>,
+        have_openblas.unwrap_or(cases::exec::<Simd, T>),
         cases::exec::<Simd, T>,
         cases::exec::<Auto, T>,
     ];
     // Check: each backend on fresh inputs; OpenBLAS is the reference (the
-    // simd result when OpenBLAS fails).
+    // simd result when OpenBLAS fails or is not compiled in).
     let mut prints = Vec::new();
+    let mut checked_s = [None; 3];
     let mut scale = 1.0;
     for (b, f) in fns.iter().enumerate() {
+        if b == 0 && have_openblas.is_none() {
+            result.backends[b].status = "unavailable".into();
+            result.backends[b].detail = Some("OpenBLAS is not compiled in".into());
+            prints.push(None);
+            continue;
+        }
         let fp = Inputs::<T>::new(op, n, 1, SEED).and_then(|mut inp| {
             scale = cases::input_scale(&inp);
-            f(&mut inp, 0).map(|out| cases::fingerprint(&out, &inp))
+            let t0 = Instant::now();
+            let out = f(&mut inp, 0);
+            checked_s[b] = Some(t0.elapsed().as_secs_f64());
+            out.map(|out| cases::fingerprint(&out, &inp))
         });
         match fp {
             Ok(fp) => prints.push(Some(fp)),
@@ -311,7 +406,7 @@ fn run_case<T: Scalar>(op: Op, n: usize, threads: usize, plan: Plan) -> CaseResu
             return result;
         }
     };
-    let timed = timing::measure(&mut inp, copies, &fns, &active, plan);
+    let timed = timing::measure(&mut inp, copies, &fns, &active, &checked_s, plan);
     for (b, t) in timed.into_iter().enumerate() {
         match t {
             Some(Ok(t)) => {
@@ -334,51 +429,144 @@ fn run_case<T: Scalar>(op: Op, n: usize, threads: usize, plan: Plan) -> CaseResu
         .min_by(|x, y| x.1.total_cmp(&y.1));
     if let Some((b, ns)) = best {
         result.winner = Some(COLUMNS[b].to_string());
-        result.dispatcher_over_best = result.backends[2].ns.map(|d| d / ns);
+        let disp = &result.backends[2];
+        result.dispatcher_over_best_medians = disp.ns.map(|d| d / ns);
+        if disp.ns.is_some() {
+            result.dispatcher_over_best_spread =
+                timing::paired(&disp.samples_ns, &result.backends[b].samples_ns);
+            result.dispatcher_over_best = result.dispatcher_over_best_spread.map(|s| s.median);
+        }
+    }
+    if result.backends[0].ns.is_some() && result.backends[1].ns.is_some() {
+        result.simd_over_openblas = timing::paired(
+            &result.backends[1].samples_ns,
+            &result.backends[0].samples_ns,
+        );
+    }
+    if let Some((choice, why)) = decide(&result) {
+        result.table_choice = Some(choice.to_string());
+        result.table_choice_why = Some(why);
     }
     oxblas::set_num_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
     result
 }
 
-fn measure_overhead<T: Scalar>() -> Overhead {
+/// Nanoseconds per call of `calls` calls to `f`, inlined in the loop.
+fn batch_ns(calls: usize, f: &mut impl FnMut()) -> f64 {
+    let t = Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    t.elapsed().as_secs_f64() * 1e9 / calls as f64
+}
+
+/// The three calls (OpenBLAS if compiled in, simd, dispatcher) timed in
+/// interleaved rounds, the call inlined in each loop: the medians, and the
+/// dispatcher's overhead as the median of its per-round difference to the
+/// fastest direct call.
+fn overhead_of(
+    what: &str,
+    dtype: DType,
+    calls: usize,
+    mut openblas: Option<impl FnMut()>,
+    mut simd: impl FnMut(),
+    mut auto: impl FnMut(),
+) -> Overhead {
     oxblas::set_num_threads(1);
-    let x = [T::ONE, T::from_f64(2.0), T::from_f64(3.0), T::from_f64(4.0)];
-    let y = [T::from_f64(0.5); 4];
-    let (rounds, calls) = (31, 200_000);
-    let mut ns = [0.0f64; 3];
-    // Interleave the three so that drift hits them alike; keep the best of
-    // three medians each.
-    let mut best = [f64::INFINITY; 3];
-    for _ in 0..3 {
-        ns[0] = timing::median_ns(rounds, calls, || {
-            let (x, y) = (std::hint::black_box(&x), std::hint::black_box(&y));
-            std::hint::black_box(OpenBlas::dot(VecRef::from(x), VecRef::from(y)).ok());
-        });
-        ns[1] = timing::median_ns(rounds, calls, || {
-            let (x, y) = (std::hint::black_box(&x), std::hint::black_box(&y));
-            std::hint::black_box(Simd::dot(VecRef::from(x), VecRef::from(y)).ok());
-        });
-        ns[2] = timing::median_ns(rounds, calls, || {
-            let (x, y) = (std::hint::black_box(&x), std::hint::black_box(&y));
-            std::hint::black_box(Auto::dot(VecRef::from(x), VecRef::from(y)).ok());
-        });
-        for i in 0..3 {
-            best[i] = best[i].min(ns[i]);
+    let rounds = 41;
+    let mut s: [Vec<f64>; 3] = Default::default();
+    for r in 0..rounds {
+        for j in 0..3 {
+            match (r + j) % 3 {
+                0 => {
+                    if let Some(f) = openblas.as_mut() {
+                        s[0].push(batch_ns(calls, f));
+                    }
+                }
+                1 => s[1].push(batch_ns(calls, &mut simd)),
+                _ => s[2].push(batch_ns(calls, &mut auto)),
+            }
         }
     }
+    let med = |v: &[f64]| (!v.is_empty()).then(|| timing::median(v));
+    let (ob, si, di) = (med(&s[0]), timing::median(&s[1]), timing::median(&s[2]));
+    let diffs: Vec<f64> = (0..rounds)
+        .map(|r| s[2][r] - s[0].get(r).map_or(s[1][r], |o| o.min(s[1][r])))
+        .collect();
     Overhead {
-        dtype: T::DTYPE.name().into(),
-        ns_openblas: best[0],
-        ns_simd: best[1],
-        ns_dispatcher: best[2],
-        overhead_ns: best[2] - best[0].min(best[1]),
+        call: what.into(),
+        dtype: dtype.name().into(),
+        ns_openblas: ob,
+        ns_simd: si,
+        ns_dispatcher: di,
+        overhead_ns: timing::median(&diffs),
     }
+}
+
+/// Dispatch overhead on a 4-element dot and an 8x8x8 gemm, one thread.
+fn measure_overhead<T: Scalar>() -> Vec<Overhead> {
+    let x = [T::ONE, T::from_f64(2.0), T::from_f64(3.0), T::from_f64(4.0)];
+    let y = [T::from_f64(0.5); 4];
+    let dot = |f: fn(VecRef<'_, T>, VecRef<'_, T>) -> oxblas::Result<T>| {
+        move || {
+            let (x, y) = (std::hint::black_box(&x), std::hint::black_box(&y));
+            std::hint::black_box(f(VecRef::from(x), VecRef::from(y)).ok());
+        }
+    };
+    #[cfg(feature = "bench")]
+    let ob_dot = Some(dot(OpenBlas::dot::<T>));
+    #[cfg(not(feature = "bench"))]
+    let ob_dot: Option<fn()> = None;
+    let mut out = vec![overhead_of(
+        "dot n=4",
+        T::DTYPE,
+        100_000,
+        ob_dot,
+        dot(Simd::dot::<T>),
+        dot(Auto::dot::<T>),
+    )];
+    let a = oxblas::Mat::<T>::from_fn(8, 8, |i, j| T::from_f64((i + 2 * j) as f64 * 0.01));
+    let b = oxblas::Mat::<T>::from_fn(8, 8, |i, j| T::from_f64((2 * i + j) as f64 * 0.01));
+    let c = std::cell::RefCell::new(oxblas::Mat::<T>::zeros(8, 8));
+    type Gemm<T> = fn(T, MatRef<'_, T>, MatRef<'_, T>, T, MatMut<'_, T>) -> oxblas::Result<()>;
+    let gemm = |f: Gemm<T>| {
+        let (a, b, c) = (&a, &b, &c);
+        move || {
+            let mut c = c.borrow_mut();
+            let (a, b) = (std::hint::black_box(a), std::hint::black_box(b));
+            std::hint::black_box(f(T::ONE, a.as_ref(), b.as_ref(), T::ZERO, c.as_mut()).ok());
+        }
+    };
+    #[cfg(feature = "bench")]
+    let ob_gemm = Some(gemm(OpenBlas::gemm::<T>));
+    #[cfg(not(feature = "bench"))]
+    let ob_gemm: Option<fn()> = None;
+    out.push(overhead_of(
+        "gemm 8x8x8",
+        T::DTYPE,
+        10_000,
+        ob_gemm,
+        gemm(Simd::gemm::<T>),
+        gemm(Auto::gemm::<T>),
+    ));
+    out
 }
 
 fn run_generic(op: Op, dtype: DType, n: usize, threads: usize, plan: Plan) -> CaseResult {
     match dtype {
         DType::F32 => run_case::<f32>(op, n, threads, plan),
         _ => run_case::<f64>(op, n, threads, plan),
+    }
+}
+
+fn openblas_description() -> String {
+    #[cfg(feature = "bench")]
+    {
+        OpenBlas::description()
+    }
+    #[cfg(not(feature = "bench"))]
+    {
+        "not compiled in (simd-only run)".into()
     }
 }
 
@@ -392,8 +580,25 @@ fn rustc_version() -> String {
 pub fn run(args: &BenchArgs) -> Result<(), String> {
     let cfg = parse(args)?;
     let start = Instant::now();
-    if !OpenBlas::is_available() {
-        return Err("the OpenBLAS backend is not available on this machine".into());
+    #[cfg(feature = "bench")]
+    {
+        if args.simd_only {
+            return Err(
+                "--simd-only needs the bench-simd build: run `cargo xtask bench \
+                        --simd-only`"
+                    .into(),
+            );
+        }
+        if !OpenBlas::is_available() {
+            return Err("the OpenBLAS backend is not available on this machine".into());
+        }
+    }
+    if !WITH_OPENBLAS && args.write_default {
+        return Err(
+            "--write-default needs both backends: the built-in table is measured \
+                    with OpenBLAS installed"
+                .into(),
+        );
     }
     let sig = oxblas::wisdom::Signature::current();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -411,7 +616,14 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         );
     }
     println!("machine: {} ({cpus} CPUs)", sig.cpu_model);
-    println!("openblas: {}", OpenBlas::description());
+    let openblas_description = openblas_description();
+    println!("openblas: {openblas_description}");
+    if !WITH_OPENBLAS {
+        println!(
+            "simd-only run: OpenBLAS is not compiled in; timing the simd backend and the \
+             dispatcher (which has only simd to route to), results checked against simd's"
+        );
+    }
     println!("simd: {}", Simd::description());
     let table_source = oxblas::wisdom::active_source().to_string();
     println!("dispatcher table: {table_source}");
@@ -450,12 +662,18 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             ),
         }
     }
-    let overhead = vec![measure_overhead::<f64>(), measure_overhead::<f32>()];
+    let mut overhead = measure_overhead::<f64>();
+    overhead.extend(measure_overhead::<f32>());
     for o in &overhead {
         println!(
-            "dispatch overhead, dot n=4 {}: openblas {:.1} ns, simd {:.1} ns, dispatcher {:.1} ns \
+            "dispatch overhead, {} {}: openblas {}, simd {:.1} ns, dispatcher {:.1} ns \
              ({:+.1} ns over the fastest direct call)",
-            o.dtype, o.ns_openblas, o.ns_simd, o.ns_dispatcher, o.overhead_ns
+            o.call,
+            o.dtype,
+            o.ns_openblas.map_or("-".into(), |ns| format!("{ns:.1} ns")),
+            o.ns_simd,
+            o.ns_dispatcher,
+            o.overhead_ns
         );
     }
 
@@ -484,7 +702,9 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         .map(|(_, op, dt, t, n)| (op, dt, t, n))
         .collect();
     let deadline = if cfg.quick { 150.0 } else { 18.0 * 60.0 };
-    let case_cap = if cfg.quick { 4.0 } else { 20.0 };
+    // Seconds one case may take: three backends, each one checked call and
+    // at least three timed rounds (no warm-up for calls this slow).
+    let case_cap = if cfg.quick { 4.0 } else { 30.0 };
     let bar = ProgressBar::new(todo.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
@@ -516,7 +736,6 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         let skip = if elapsed > deadline {
             Some(format!("time budget ({deadline:.0} s) used up"))
         } else {
-            // Three backends, at least three rounds and the check.
             predicted
                 .filter(|&p| p * 12.0 > case_cap)
                 .map(|p| format!("predicted {p:.1} s per call, over the per-case budget"))
@@ -595,7 +814,7 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
         cpu_model: sig.cpu_model.clone(),
         cpus,
         signature: sig.to_string(),
-        openblas: OpenBlas::description(),
+        openblas: openblas_description,
         simd: Simd::description(),
         dispatcher_table: table_source,
         rustc: rustc_version(),
@@ -609,4 +828,67 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
     };
     report::write_all(&run, &cfg.out, args)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A measured case: openblas and simd per-round times, and the backend
+    /// the dispatcher used.
+    fn case(openblas: &[f64], simd: &[f64], dispatched: &str) -> CaseResult {
+        let mut r = empty_result(Op::Dot, DType::F64, 64, 1);
+        for (b, t) in [openblas, simd].into_iter().enumerate() {
+            r.backends[b].ns = Some(timing::median(t));
+            r.backends[b].samples_ns = t.to_vec();
+        }
+        r.simd_over_openblas = timing::paired(simd, openblas);
+        r.dispatched = Some(dispatched.into());
+        r
+    }
+
+    #[test]
+    fn a_clear_winner_replaces_the_table_choice() {
+        let ob = [100.0; 9];
+        let r = case(&ob, &[80.0; 9], "openblas");
+        let (c, why) = decide(&r).unwrap();
+        assert_eq!(c, "simd");
+        assert!(why.contains("replaces openblas"), "{why}");
+        // A consistent 5% gain (every round) is enough too.
+        assert_eq!(
+            decide(&case(&ob, &[95.0; 9], "openblas")).unwrap().0,
+            "simd"
+        );
+        assert_eq!(
+            decide(&case(&[95.0; 9], &ob, "simd")).unwrap().0,
+            "openblas"
+        );
+    }
+
+    #[test]
+    fn a_tie_keeps_the_table_choice() {
+        // 2% apart: within noise either way.
+        let ob = [100.0; 9];
+        let (c, why) = decide(&case(&ob, &[98.0; 9], "openblas")).unwrap();
+        assert_eq!(c, "openblas");
+        assert!(why.contains("within noise"), "{why}");
+        assert_eq!(decide(&case(&[98.0; 9], &ob, "simd")).unwrap().0, "simd");
+        // 6% faster by the median but winning only some rounds: a tie.
+        let simd = [90.0, 90.0, 90.0, 94.0, 94.0, 106.0, 106.0, 106.0, 94.0];
+        let r = case(&ob, &simd, "openblas");
+        let s = r.simd_over_openblas.unwrap();
+        assert!(s.median < 0.95 && s.q3 > 1.0, "{s:?}");
+        assert_eq!(decide(&r).unwrap().0, "openblas");
+        // Without a previous choice (or one that was not measured) the
+        // faster backend wins, however slightly.
+        assert_eq!(decide(&case(&ob, &[98.0; 9], "none")).unwrap().0, "simd");
+    }
+
+    #[test]
+    fn one_backend_measured_is_the_choice() {
+        let mut r = case(&[100.0; 3], &[90.0; 3], "simd");
+        r.backends[0].ns = None;
+        r.simd_over_openblas = None;
+        assert_eq!(decide(&r).unwrap().0, "simd");
+    }
 }

@@ -9,6 +9,9 @@ use oxblas::{BackendId, DType, Op};
 use super::{CaseResult, Run, COLUMNS};
 use crate::BenchArgs;
 
+/// The goal for every row: the dispatcher within 5% of the best backend.
+pub const BAR: f64 = 1.05;
+
 /// A duration in the unit that suits it.
 pub fn fmt_ns(ns: f64) -> String {
     if ns < 1e3 {
@@ -45,12 +48,35 @@ fn gflops_cell(r: &CaseResult, b: usize) -> String {
         .map_or("-".into(), |g| format!("{g:.2}"))
 }
 
+/// The winner, and the table's choice where hysteresis kept the other one.
+fn winner_cell(r: &CaseResult) -> String {
+    match (&r.winner, &r.table_choice) {
+        (Some(w), Some(c)) if w != c => format!("{w} (table keeps {c})"),
+        (Some(w), _) => w.clone(),
+        _ => "-".into(),
+    }
+}
+
+/// The dispatcher's time over the best backend's: the median per-round
+/// ratio and its interquartile range; `*` where the dispatcher ran a
+/// backend other than the winner.
+fn ratio_cell(r: &CaseResult) -> String {
+    let Some(s) = r.dispatcher_over_best_spread else {
+        return "-".into();
+    };
+    let other = match (&r.dispatched, &r.winner) {
+        (Some(d), Some(w)) if d != w => "*",
+        _ => "",
+    };
+    format!("{:.2}{other} ({:.2}-{:.2})", s.median, s.q1, s.q3)
+}
+
 /// The results as a Markdown table (also printed to the terminal).
 pub fn table(cases: &[CaseResult]) -> String {
     let mut s = String::new();
     s.push_str(
         "| op | dtype | shape | thr | openblas | simd | dispatcher | GF/s openblas | GF/s simd \
-         | % peak | winner | disp/best |\n",
+         | % peak | winner | disp/best (IQR) |\n",
     );
     s.push_str("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|\n");
     for r in cases {
@@ -79,9 +105,8 @@ pub fn table(cases: &[CaseResult]) -> String {
             gflops_cell(r, 1),
             r.peak_fraction
                 .map_or("-".into(), |f| format!("{:.0}%", 100.0 * f)),
-            r.winner.clone().unwrap_or_else(|| "-".into()),
-            r.dispatcher_over_best
-                .map_or("-".into(), |x| format!("{x:.2}")),
+            winner_cell(r),
+            ratio_cell(r),
         );
     }
     s
@@ -130,13 +155,54 @@ fn summary(run: &Run) -> String {
     let disp: Vec<f64> = done.iter().filter_map(|r| r.dispatcher_over_best).collect();
     if !disp.is_empty() {
         let g = (disp.iter().map(|x| x.ln()).sum::<f64>() / disp.len() as f64).exp();
-        let worse = disp.iter().filter(|&&x| x > 1.10).count();
+        let over: Vec<&&CaseResult> = done
+            .iter()
+            .filter(|r| r.dispatcher_over_best.is_some_and(|x| x > BAR))
+            .collect();
+        let wrong = over
+            .iter()
+            .filter(|r| r.dispatched.is_some() && r.dispatched != r.winner)
+            .count();
         let _ = writeln!(
             s,
-            "- dispatcher / best backend: geometric mean {g:.3}; {worse} of {} cases more than \
-             10% slower than the best (the dispatcher used: {}).",
+            "- dispatcher / best backend (median of per-round ratios): geometric mean {g:.3}; \
+             {} of {} cases above {BAR:.2} ({} more than 10% above), {wrong} of them routed to \
+             the backend that lost this run (the dispatcher used: {}).",
+            over.len(),
             disp.len(),
+            disp.iter().filter(|&&x| x > 1.10).count(),
             run.dispatcher_table
+        );
+        for r in over {
+            let sp = r.dispatcher_over_best_spread;
+            let _ = writeln!(
+                s,
+                "  - {} {} {} threads={}: {:.3} (IQR {:.2}-{:.2} over {} rounds), dispatched to \
+                 {}, winner {} ({}/{}: {})",
+                r.op,
+                r.dtype,
+                shape_text(&r.shape),
+                r.threads,
+                r.dispatcher_over_best.unwrap_or(f64::NAN),
+                sp.map_or(f64::NAN, |x| x.q1),
+                sp.map_or(f64::NAN, |x| x.q3),
+                sp.map_or(0, |x| x.rounds),
+                r.dispatched.as_deref().unwrap_or("?"),
+                r.winner.as_deref().unwrap_or("?"),
+                cell(r, 0),
+                cell(r, 1),
+                r.table_choice_why.as_deref().unwrap_or("")
+            );
+        }
+        let kept = done
+            .iter()
+            .filter(|r| r.table_choice.is_some() && r.table_choice != r.winner)
+            .count();
+        let _ = writeln!(
+            s,
+            "- wisdom written: the winner of each key, except {kept} keys where the other backend \
+             was within noise and the table's choice was kept (hysteresis: a new winner must be \
+             faster by > 10%, or by > 3% in at least 3 of 4 rounds)."
         );
     }
     let bad: Vec<String> = run
@@ -170,17 +236,22 @@ fn summary(run: &Run) -> String {
         }
     }
     for o in &run.dispatch_overhead {
-        let _ =
-            writeln!(
+        let _ = writeln!(
             s,
-            "- dispatch overhead, dot of 4 {}: dispatcher {:.1} ns, openblas {:.1} ns, simd {:.1} \
+            "- dispatch overhead, {} {}: dispatcher {:.1} ns, openblas {}, simd {:.1} \
              ns: {:+.1} ns over the fastest direct call ({}: the bar is 10 ns).",
+            o.call,
             o.dtype,
             o.ns_dispatcher,
-            o.ns_openblas,
+            o.ns_openblas
+                .map_or("not compiled in".into(), |ns| format!("{ns:.1} ns")),
             o.ns_simd,
             o.overhead_ns,
-            if o.overhead_ns <= 10.0 { "met" } else { "NOT met" }
+            if o.overhead_ns <= 10.0 {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
     }
     s
@@ -215,14 +286,17 @@ fn report_md(run: &Run) -> String {
     s.push_str(
         "\nMethod: each backend's result is checked against OpenBLAS's on fresh inputs before \
          it is timed (a mismatch is reported, not timed); then warm-up, a batch of calls per \
-         timed sample (at least 0.5 to 1 ms), rounds alternating the backends with a different \
-         one first each round, the median per backend. Calls rotate over several copies of the \
+         timed sample (at least 40 us), many rounds, each timing every backend and the \
+         dispatcher back to back with a different one first each round; the median per \
+         backend. `disp/best` is the median over rounds of the dispatcher's time over the \
+         winner's in the same round, with the interquartile range of those ratios; `*` marks \
+         cases the dispatcher routed to the backend that lost this run. Calls rotate over several copies of the \
          inputs. Threads are set per case with `oxblas::set_num_threads`. Times are per call. \
          Flop counts: dot/axpy/nrm2 2n, gemv/ger/symv 2mn, trsv n^2, gemm 2mnk, syrk n^2k, \
          trsm m^2n, LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3, eigh 9n^3, SVD 21n^3, eig 25n^3, \
          eigvals 10n^3, eigvalsh 4n^3/3, singular values 8n^3/3, inv 2n^3; lstsq (m = 2n) \
          2mn^2 - 2n^3/3; pinv, rank, cond 4mn^2 - 4n^3/3. `% peak` is the winner's GFLOP/s \
-         over the FMA peak; `disp/best` the dispatcher's time over the winner's. trsm and \
+         over the FMA peak. trsm and \
          trsv restart from the right-hand side each call (the copy is timed for every \
          backend).\n\n## Summary\n\n",
     );
@@ -232,11 +306,13 @@ fn report_md(run: &Run) -> String {
     s
 }
 
-/// The dispatcher table measured by this run.
+/// The dispatcher table measured by this run: per key, the backend
+/// [`super::decide`] picked (the winner, unless within noise of the table's
+/// current choice).
 pub fn entries(cases: &[CaseResult]) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     for r in cases {
-        let (Some(w), Some(op)) = (&r.winner, Op::parse(&r.op)) else {
+        let (Some(w), Some(op)) = (&r.table_choice, Op::parse(&r.op)) else {
             continue;
         };
         let Some(winner) = BackendId::parse(w) else {
@@ -323,7 +399,12 @@ pub fn write_all(run: &Run, out: &Path, args: &BenchArgs) -> Result<(), String> 
     save(&here, &p, &header)?;
     println!("wrote {} ({} entries)", p.display(), new.len());
 
-    if !args.no_install {
+    if !super::WITH_OPENBLAS {
+        println!(
+            "simd-only run: wisdom not installed (a build with one backend has nothing to \
+             choose; the file under the output directory records the times)"
+        );
+    } else if !args.no_install {
         match wisdom::default_path() {
             Some(path) => {
                 // Keep earlier measurements of this machine for keys this run

@@ -1,6 +1,12 @@
 //! The timing engine: warm-up, a batch size per backend so that tiny calls
 //! are timed in batches, then rounds that alternate the backends (a
 //! different one first each round), and the median per backend.
+//!
+//! A timed batch is short (tens of microseconds: enough calls that the
+//! clock's cost vanishes), so that many rounds fit in a case: a batch that
+//! another process preempts spoils one sample, not the median, and the
+//! backends' samples of one round lie microseconds apart, so drift hits them
+//! alike and per-round ratios ([`paired`]) cancel it.
 
 use std::time::Instant;
 
@@ -25,7 +31,8 @@ pub struct Plan {
 pub struct Timed {
     /// Median nanoseconds per call.
     pub ns: f64,
-    /// Nanoseconds per call of every round.
+    /// Nanoseconds per call of every round, in round order (sample `r` of
+    /// every backend that finished comes from round `r`).
     pub samples: Vec<f64>,
     /// Calls per timed batch.
     pub batch: usize,
@@ -51,25 +58,76 @@ fn run_batch<T>(
     Ok(t.elapsed().as_secs_f64())
 }
 
-fn median(v: &[f64]) -> f64 {
+/// The `q` quantile (`0 <= q <= 1`) of `v`, interpolated linearly between
+/// order statistics; NaN for an empty slice.
+pub fn quantile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
-    let m = s.len() / 2;
-    if s.len() % 2 == 1 {
-        s[m]
-    } else {
-        0.5 * (s[m - 1] + s[m])
-    }
+    let pos = q.clamp(0.0, 1.0) * (s.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
 }
+
+pub fn median(v: &[f64]) -> f64 {
+    quantile(v, 0.5)
+}
+
+/// A ratio and its spread over the rounds of one case.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Spread {
+    /// The median of the per-round ratios.
+    pub median: f64,
+    /// Their first quartile.
+    pub q1: f64,
+    /// Their third quartile.
+    pub q3: f64,
+    /// Rounds compared.
+    pub rounds: usize,
+    /// Rounds in which the ratio was below 1 (the numerator was faster).
+    pub below_one: usize,
+}
+
+/// Per-round ratios `num[r] / den[r]` of two backends timed in the same
+/// rounds (samples in round order), summarized. `None` without a common
+/// round or with a non-positive time.
+pub fn paired(num: &[f64], den: &[f64]) -> Option<Spread> {
+    let ratios: Vec<f64> = num
+        .iter()
+        .zip(den)
+        .filter(|(n, d)| **n > 0.0 && **d > 0.0)
+        .map(|(n, d)| n / d)
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    Some(Spread {
+        median: median(&ratios),
+        q1: quantile(&ratios, 0.25),
+        q3: quantile(&ratios, 0.75),
+        rounds: ratios.len(),
+        below_one: ratios.iter().filter(|&&r| r < 1.0).count(),
+    })
+}
+
+/// A call that took this long (seconds) when the result was checked needs
+/// no warm-up before it is timed: the check ran the same code on the same
+/// kind of inputs, and one call this long is its own batch.
+pub const NO_WARMUP_S: f64 = 0.1;
 
 /// Times every function in `fns` whose `active` flag is set on the same
 /// inputs (rotating through `copies` copies). A backend that returns an
 /// error while timed gets `Err` and drops out of the remaining rounds.
+/// `checked_s[b]` is how long backend `b`'s checked call took, if known.
 pub fn measure<T>(
     inp: &mut Inputs<T>,
     copies: usize,
     fns: &[ExecFn<T>],
     active: &[bool],
+    checked_s: &[Option<f64>],
     plan: Plan,
 ) -> Vec<Option<Result<Timed, String>>> {
     let nb = fns.len();
@@ -84,6 +142,15 @@ pub fn measure<T>(
             continue;
         }
         let mut calls = 1usize;
+        if let Some(t) = checked_s
+            .get(b)
+            .copied()
+            .flatten()
+            .filter(|&t| t >= NO_WARMUP_S)
+        {
+            est[b] = t;
+            continue;
+        }
         let calibrated = (|| -> Result<(), String> {
             let warm = run_batch(fns[b], inp, 1, copies, &mut next[b])?;
             if warm >= plan.batch_s {
@@ -141,17 +208,34 @@ pub fn measure<T>(
     result
 }
 
-/// The median of `rounds` batches of `calls` calls to `f`, in nanoseconds
-/// per call (for the dispatch-overhead check, where the call must stay
-/// inlined in its loop).
-pub fn median_ns(rounds: usize, calls: usize, mut f: impl FnMut()) -> f64 {
-    let mut s = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let t = Instant::now();
-        for _ in 0..calls {
-            f();
-        }
-        s.push(t.elapsed().as_secs_f64() * 1e9 / calls as f64);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [4.0, 1.0, 3.0, 2.0];
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&v, 1.0), 4.0);
+        assert_eq!(median(&v), 2.5);
+        assert_eq!(quantile(&v, 0.25), 1.75);
+        assert_eq!(median(&[7.0]), 7.0);
+        assert!(median(&[]).is_nan());
     }
-    median(&s)
+
+    #[test]
+    fn paired_ratios_cancel_common_drift() {
+        // The machine slows down 3x halfway; b is always 10% slower than a.
+        let a: Vec<f64> = (0..10).map(|r| if r < 5 { 100.0 } else { 300.0 }).collect();
+        let b: Vec<f64> = a.iter().map(|x| x * 1.1).collect();
+        let s = paired(&b, &a).unwrap();
+        assert!((s.median - 1.1).abs() < 1e-12, "{s:?}");
+        assert!((s.q1 - 1.1).abs() < 1e-12 && (s.q3 - 1.1).abs() < 1e-12);
+        assert_eq!((s.rounds, s.below_one), (10, 0));
+        let s = paired(&a, &b).unwrap();
+        assert_eq!(s.below_one, 10);
+        // Rounds with a missing or zero time are left out.
+        assert_eq!(paired(&[1.0, 0.0], &[2.0, 1.0]).unwrap().rounds, 1);
+        assert!(paired(&[], &[]).is_none());
+    }
 }
