@@ -7,6 +7,13 @@
 //! Prints, per case, the median time per call of each and the ratio
 //! `openblas / simd` (above 1: simd is faster). Results are checked to agree
 //! before they are timed.
+//!
+//! `... -- tight`: the L1/L2-resident level-1 cases (n = 16, 1024, 2048, 4096)
+//! on 64-byte aligned buffers and on buffers 16 bytes off alignment, both
+//! libraries on the very same buffers, best of many short samples; prints
+//! cycles per call (the clock is measured with a chain of dependent integer
+//! adds) and elements per cycle next to the load-port limit of two 32-byte
+//! loads per cycle.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -119,7 +126,194 @@ fn close(a: f64, b: f64, scale: f64, n: usize, eps: f64) {
     );
 }
 
+/// Core clock in GHz: a chain of dependent integer adds retires one per
+/// cycle, so adds per nanosecond is the clock. Best of 300 runs of 0.5 ms
+/// (short, so that some escape preemption on a loaded machine).
+#[cfg(target_arch = "x86_64")]
+fn ghz() -> f64 {
+    let mut best = 0.0f64;
+    for _ in 0..300 {
+        let iters = 200_000u64;
+        let t = Instant::now();
+        // SAFETY: register-only arithmetic and a counted loop; no memory access.
+        unsafe {
+            std::arch::asm!(
+                "2:",
+                ".rept 8",
+                "add {x}, 1",
+                ".endr",
+                "dec {n}",
+                "jnz 2b",
+                x = inout(reg) 0u64 => _,
+                n = inout(reg) iters => _,
+                options(nomem, nostack),
+            )
+        };
+        best = best.max(iters as f64 * 8.0 / t.elapsed().as_nanos() as f64);
+    }
+    best
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn ghz() -> f64 {
+    f64::NAN
+}
+
+/// `n` values starting `skew` bytes past a 64-byte boundary, inside `buf`.
+fn placed<T: From<f32> + Copy>(buf: &mut Vec<T>, n: usize, seed: u32, skew: usize) -> usize {
+    let size = std::mem::size_of::<T>();
+    *buf = vec![T::from(0.0); n + 64 / size + skew / size];
+    let addr = buf.as_ptr() as usize;
+    let start = ((64 - addr % 64) % 64 + skew) / size;
+    buf[start..start + n].copy_from_slice(&data::<T>(n, seed));
+    start
+}
+
+/// Best (minimum) seconds per call of `a` and `b`, alternating `rounds`
+/// samples of `reps` calls each.
+fn race_min(reps: usize, rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    let sample = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        t.elapsed().as_secs_f64() / reps as f64
+    };
+    let (mut ta, mut tb) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..rounds {
+        ta = ta.min(sample(&mut a));
+        tb = tb.min(sample(&mut b));
+    }
+    (ta, tb)
+}
+
+/// One tight-mode line: times, cycles, elements per cycle and the limit.
+fn tight_report(name: &str, n: usize, ghz: f64, limit: f64, (simd, oblas): (f64, f64)) {
+    let cyc = |t: f64| t * 1e9 * ghz;
+    println!(
+        "{name:<24} simd {:>7.1} ns {:>6.0} cyc {:>5.2} el/cyc | openblas {:>7.1} ns {:>6.0} cyc \
+         {:>5.2} el/cyc | limit {limit:>2.0} el/cyc | openblas/simd {:>5.2}x",
+        simd * 1e9,
+        cyc(simd),
+        n as f64 / cyc(simd),
+        oblas * 1e9,
+        cyc(oblas),
+        n as f64 / cyc(oblas),
+        oblas / simd
+    );
+}
+
+/// The `tight` mode (see the crate docs at the top).
+fn tight() {
+    let ghz = ghz();
+    println!("clock {ghz:.2} GHz (dependent adds); one thread each; best of 41 samples");
+    println!("limit: two 32-byte loads per cycle (dot: 2 loads per element pair; axpy also");
+    println!("stores one 32-byte register per cycle; nrm2/asum: 1 load per element)");
+    let rounds = 41;
+    for skew in [0usize, 16] {
+        println!("-- buffers {skew} bytes past a 64-byte boundary");
+        for &n in &[16usize, 1024, 2048, 4096] {
+            let nb = n as blasint;
+            let reps = (200_000 / n).max(50);
+            let (mut bx, mut by) = (Vec::new(), Vec::new());
+            let (ox, oy) = (
+                placed::<f64>(&mut bx, n, 1, skew),
+                placed::<f64>(&mut by, n, 2, skew),
+            );
+            let x = &bx[ox..ox + n];
+            let y = by[oy..oy + n].as_mut_ptr();
+            // SAFETY: `y` points to n elements of `by`, which outlives every use
+            // below; each closure makes the only live reference while it runs.
+            let ys = || unsafe { std::slice::from_raw_parts_mut(y, n) };
+            let dot = race_min(
+                reps,
+                rounds,
+                || {
+                    black_box(
+                        blas1::dot(VecRef::from(black_box(x)), VecRef::from(&*ys())).unwrap(),
+                    );
+                },
+                // SAFETY: both hold n elements.
+                || {
+                    black_box(unsafe { cblas_ddot(nb, black_box(x.as_ptr()), 1, y, 1) });
+                },
+            );
+            tight_report(&format!("ddot n={n}"), n, ghz, 4.0, dot);
+            let axpy = race_min(
+                reps,
+                rounds,
+                || blas1::axpy(1e-9, VecRef::from(black_box(x)), VecMut::from(ys())).unwrap(),
+                // SAFETY: both hold n elements.
+                || unsafe { cblas_daxpy(nb, 1e-9, black_box(x.as_ptr()), 1, y, 1) },
+            );
+            tight_report(&format!("daxpy n={n}"), n, ghz, 4.0, axpy);
+            let nrm2 = race_min(
+                reps,
+                rounds,
+                || {
+                    black_box(blas1::nrm2(VecRef::from(black_box(x))));
+                },
+                // SAFETY: n elements.
+                || {
+                    black_box(unsafe { cblas_dnrm2(nb, black_box(x.as_ptr()), 1) });
+                },
+            );
+            tight_report(&format!("dnrm2 n={n}"), n, ghz, 8.0, nrm2);
+            let asum = race_min(
+                reps,
+                rounds,
+                || {
+                    black_box(blas1::asum(VecRef::from(black_box(x))));
+                },
+                // SAFETY: n elements.
+                || {
+                    black_box(unsafe { cblas_dasum(nb, black_box(x.as_ptr()), 1) });
+                },
+            );
+            tight_report(&format!("dasum n={n}"), n, ghz, 8.0, asum);
+
+            let (mut fx, mut fy) = (Vec::new(), Vec::new());
+            let (ox, oy) = (
+                placed::<f32>(&mut fx, n, 1, skew),
+                placed::<f32>(&mut fy, n, 2, skew),
+            );
+            let xf = &fx[ox..ox + n];
+            let yf = fy[oy..oy + n].as_mut_ptr();
+            // SAFETY: as for `ys`.
+            let yfs = || unsafe { std::slice::from_raw_parts_mut(yf, n) };
+            let sdot = race_min(
+                reps,
+                rounds,
+                || {
+                    black_box(
+                        blas1::dot(VecRef::from(black_box(xf)), VecRef::from(&*yfs())).unwrap(),
+                    );
+                },
+                // SAFETY: both hold n elements.
+                || {
+                    black_box(unsafe { cblas_sdot(nb, black_box(xf.as_ptr()), 1, yf, 1) });
+                },
+            );
+            tight_report(&format!("sdot n={n}"), n, ghz, 8.0, sdot);
+            let saxpy = race_min(
+                reps,
+                rounds,
+                || blas1::axpy(1e-6f32, VecRef::from(black_box(xf)), VecMut::from(yfs())).unwrap(),
+                // SAFETY: both hold n elements.
+                || unsafe { cblas_saxpy(nb, 1e-6, black_box(xf.as_ptr()), 1, yf, 1) },
+            );
+            tight_report(&format!("saxpy n={n}"), n, ghz, 8.0, saxpy);
+        }
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "tight") {
+        // SAFETY: plain FFI call with a valid thread count.
+        unsafe { openblas_set_num_threads(1) };
+        oxblas_simd::set_num_threads(1);
+        return tight();
+    }
     let quick = std::env::args().any(|a| a == "quick");
     let rounds = if quick { 7 } else { 15 };
     let target = if quick { 2e-3 } else { 5e-3 };

@@ -169,6 +169,9 @@ thread_local! {
     static FORCE_SCALAR: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The detected SIMD level (detected once; inlined so that a kernel call
+/// costs one load and a compare here instead of a call).
+#[inline(always)]
 fn arch() -> pulp::Arch {
     static ARCH: OnceLock<pulp::Arch> = OnceLock::new();
     *ARCH.get_or_init(pulp::Arch::new)
@@ -176,9 +179,24 @@ fn arch() -> pulp::Arch {
 
 /// Runs `op` with the best instruction set of this CPU, or with pulp's
 /// portable scalar implementation inside [`with_scalar_path`].
+///
+/// The fast path is a relaxed load of [`SCALAR_SCOPES`] and the dispatch on
+/// the cached level; the thread-local lookup lives out of line in
+/// [`dispatch_scoped`], so that no kernel call pays for it (nor for the
+/// inlined scalar kernel) outside tests.
 #[inline(always)]
 pub(crate) fn dispatch<W: WithSimd>(op: W) -> W::Output {
-    if SCALAR_SCOPES.load(Ordering::Relaxed) != 0 && FORCE_SCALAR.with(Cell::get) {
+    if SCALAR_SCOPES.load(Ordering::Relaxed) != 0 {
+        return dispatch_scoped(op);
+    }
+    arch().dispatch(op)
+}
+
+/// [`dispatch`] while some [`with_scalar_path`] scope is live somewhere.
+#[cold]
+#[inline(never)]
+fn dispatch_scoped<W: WithSimd>(op: W) -> W::Output {
+    if FORCE_SCALAR.with(Cell::get) {
         return op.with_simd(pulp::Scalar::new());
     }
     arch().dispatch(op)

@@ -18,6 +18,32 @@ use super::elem::{dispatch, Elem};
 /// Independent accumulators in every reduction (see the module docs).
 const ACC: usize = 4;
 
+/// Slices at least this many registers long are first peeled to a register
+/// boundary (see [`head`]); below it the masked peel costs more than the
+/// split loads it saves.
+const PEEL_MIN_REGS: usize = 4 * ACC;
+
+/// How many leading elements of `x` to peel (with one masked load) so that
+/// the register loads of the rest start on a register-size boundary and never
+/// straddle two cache lines: a 32-byte load that straddles one costs a second
+/// load slot, and `Vec`s from the system allocator are only 16-byte aligned.
+/// 0 for short slices and already aligned ones; always `< lanes`.
+///
+/// The peel changes which elements share an accumulator, so a reduction's
+/// rounding can depend on where its input lies in memory (as a blocked sum
+/// does on its block size); each result stays within the usual bound.
+#[inline(always)]
+fn head<E: Elem, S: Simd>(x: &[E]) -> usize {
+    let size = core::mem::size_of::<E>();
+    let bytes = E::lanes::<S>() * size;
+    let mis = x.as_ptr().addr() % bytes;
+    if mis == 0 || x.len() < PEEL_MIN_REGS * E::lanes::<S>() {
+        return 0;
+    }
+    // `x` is aligned to `size`, so `mis` is a multiple of it.
+    (bytes - mis) / size
+}
+
 /// One step of a reduction over one vector: `acc <- acc (+) g(x)`.
 pub(crate) trait Fold1<E: Elem>: Copy {
     fn step<S: Simd>(self, s: S, acc: E::V<S>, x: E::V<S>) -> E::V<S>;
@@ -50,9 +76,15 @@ impl<E: Elem, F: Fold1<E>> WithSimd for Reduce1<'_, E, F> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) -> E {
         let f = self.f;
-        let (xv, xt) = E::split::<S>(self.x);
         let z = E::vsplat(s, E::ZERO);
         let mut acc = [z; ACC];
+        let mut x = self.x;
+        let h = head::<E, S>(x);
+        if h != 0 {
+            acc[2] = f.step(s, acc[2], E::vload_tail(s, &x[..h]));
+            x = &x[h..];
+        }
+        let (xv, xt) = E::split::<S>(x);
         let mut chunks = xv.chunks_exact(ACC);
         for c in &mut chunks {
             for k in 0..ACC {
@@ -85,10 +117,17 @@ impl<E: Elem, F: Fold2<E>> WithSimd for Reduce2<'_, E, F> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) -> E {
         let f = self.f;
-        let (xv, xt) = E::split::<S>(self.x);
-        let (yv, yt) = E::split::<S>(self.y);
         let z = E::vsplat(s, E::ZERO);
         let mut acc = [z; ACC];
+        let (mut x, mut y) = (self.x, &self.y[..self.x.len()]);
+        let h = head::<E, S>(x);
+        if h != 0 {
+            let (xh, yh) = (E::vload_tail(s, &x[..h]), E::vload_tail(s, &y[..h]));
+            acc[2] = f.step(s, acc[2], xh, yh);
+            (x, y) = (&x[h..], &y[h..]);
+        }
+        let (xv, xt) = E::split::<S>(x);
+        let (yv, yt) = E::split::<S>(y);
         let mut xc = xv.chunks_exact(ACC);
         let mut yc = yv.chunks_exact(ACC);
         for (cx, cy) in (&mut xc).zip(&mut yc) {
@@ -367,10 +406,33 @@ impl<E: Elem> WithSimd for Axpy<'_, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: Simd>(self, s: S) {
-        let (xv, xt) = E::split::<S>(self.x);
-        let (yv, yt) = E::split_mut::<S>(self.y);
         let a = E::vsplat(s, self.alpha);
-        for (y, &x) in yv.iter_mut().zip(xv) {
+        let (mut x, mut y) = (self.x, self.y);
+        // Peel to align the stores (a store straddling two lines costs two).
+        let h = head::<E, S>(y);
+        if h != 0 {
+            let (yh, rest) = y.split_at_mut(h);
+            let v = E::vmul_add(s, a, E::vload_tail(s, &x[..h]), E::vload_tail(s, yh));
+            E::vstore_tail(s, yh, v);
+            (x, y) = (&x[h..], rest);
+        }
+        let (xv, xt) = E::split::<S>(x);
+        let (yv, yt) = E::split_mut::<S>(y);
+        // Blocks of ACC registers, every load of a block before its stores:
+        // a load of x that follows a store to y at the same address modulo
+        // 4 KiB waits for that store (a false dependency), which happens
+        // whenever y lies a little after x in memory. Loading a whole block
+        // first keeps x's loads ahead of y's stores for offsets up to a block.
+        let mut xc = xv.chunks_exact(ACC);
+        let mut yc = yv.chunks_exact_mut(ACC);
+        for (yb, xb) in (&mut yc).zip(&mut xc) {
+            let mut r = [E::vsplat(s, E::ZERO); ACC];
+            for k in 0..ACC {
+                r[k] = E::vmul_add(s, a, xb[k], yb[k]);
+            }
+            yb.copy_from_slice(&r);
+        }
+        for (y, &x) in yc.into_remainder().iter_mut().zip(xc.remainder()) {
             *y = E::vmul_add(s, a, x, *y);
         }
         if !xt.is_empty() {

@@ -42,6 +42,22 @@ use kernels::{
 
 // ------------------------------------------------------- shared helpers
 
+/// [`validate::same_len`] with the comparison inlined: the common, valid
+/// call costs one compare; only a mismatch calls out to build the error.
+#[inline(always)]
+fn same_len(op: Op, x: usize, y: usize) -> Result<()> {
+    if x == y {
+        return Ok(());
+    }
+    mismatch(op, x, y)
+}
+
+#[cold]
+#[inline(never)]
+fn mismatch(op: Op, x: usize, y: usize) -> Result<()> {
+    validate::same_len(op, x, y)
+}
+
 /// A stride of -1 read backwards is unit stride: fine for reductions whose
 /// result does not depend on the order of the elements.
 #[inline(always)]
@@ -140,7 +156,7 @@ fn safe_norm<E: Elem>(
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
-    validate::same_len(Op::Dot, x.len(), y.len())?;
+    same_len(Op::Dot, x.len(), y.len())?;
     Ok(with_elem!(T, E => from_e(dot_e::<E>(vref(x), vref(y)))))
 }
 
@@ -158,7 +174,7 @@ pub(crate) fn dot_e<E: Elem>(x: VecRef<'_, E>, y: VecRef<'_, E>) -> E {
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
-    validate::same_len(Op::Axpy, x.len(), y.len())?;
+    same_len(Op::Axpy, x.len(), y.len())?;
     if alpha == T::ZERO {
         return Ok(());
     }
@@ -187,7 +203,7 @@ pub(crate) fn scal_e<E: Elem>(alpha: E, x: VecMut<'_, E>) {
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
-    validate::same_len(Op::Copy, x.len(), y.len())?;
+    same_len(Op::Copy, x.len(), y.len())?;
     strided_copy(x, y);
     Ok(())
 }
@@ -208,7 +224,7 @@ fn strided_copy<T: Scalar>(x: VecRef<'_, T>, mut y: VecMut<'_, T>) {
 /// # Errors
 /// [`Error::DimensionMismatch`] if the lengths differ.
 pub fn swap<T: Scalar>(mut x: VecMut<'_, T>, mut y: VecMut<'_, T>) -> Result<()> {
-    validate::same_len(Op::Swap, x.len(), y.len())?;
+    same_len(Op::Swap, x.len(), y.len())?;
     if let (Some(xs), Some(ys)) = (x.as_mut_slice(), y.as_mut_slice()) {
         xs.swap_with_slice(ys);
         return Ok(());
@@ -298,8 +314,8 @@ fn elementwise<T: Scalar>(
     y: VecRef<'_, T>,
     out: VecMut<'_, T>,
 ) -> Result<()> {
-    validate::same_len(op, x.len(), y.len())?;
-    validate::same_len(op, x.len(), out.len())?;
+    same_len(op, x.len(), y.len())?;
+    same_len(op, x.len(), out.len())?;
     with_elem!(T, E => {
         let (x, y, out) = (vref::<T, E>(x), vref::<T, E>(y), vmut::<T, E>(out));
         strided::blocks3(x, y, out, |a, b, o| kernels::map2(bin, a, b, o));
@@ -346,7 +362,7 @@ pub fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T
 /// - [`Error::InvalidArgument`] for the cosine distance when `x` or `y` is a
 ///   zero (or empty) vector.
 pub fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
-    validate::same_len(Op::Distance, x.len(), y.len())?;
+    same_len(Op::Distance, x.len(), y.len())?;
     with_elem!(T, E => distance_e::<E>(metric, vref(x), vref(y)).map(from_e))
 }
 

@@ -38,8 +38,6 @@
 //! fell 3-20% below it somewhere. The fractions above reproduce that setting
 //! from the cache sizes.
 
-use std::sync::OnceLock;
-
 /// Cache sizes in bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Caches {
@@ -69,6 +67,7 @@ fn parse_size(s: &str) -> Option<usize> {
 
 /// Reads the data/unified cache sizes of cpu0 from sysfs (Linux only; cheap:
 /// a handful of small files, read once per process).
+#[cfg_attr(miri, allow(dead_code))]
 fn detect() -> Option<Caches> {
     let mut found = Caches {
         l1d: 0,
@@ -105,10 +104,27 @@ fn detect() -> Option<Caches> {
     })
 }
 
-/// The cache sizes of this machine (detected once).
+/// Tiny caches used under Miri: Miri's isolation forbids reading sysfs, and
+/// with these the blocks become KC = 64, MC = 24 (portable f64 kernel) and
+/// NC = 32, so products of a few dozen rows and columns, small enough for the
+/// interpreter, still cross every block boundary (see the Miri tests in
+/// `gemm/tests.rs`).
+#[cfg(miri)]
+const MIRI: Caches = Caches {
+    l1d: 2 * 1024,
+    l2: 16 * 1024,
+    l3: 64 * 1024,
+};
+
+/// The cache sizes of this machine (detected once; [`MIRI`]'s under Miri).
 pub(crate) fn caches() -> Caches {
-    static CACHES: OnceLock<Caches> = OnceLock::new();
-    *CACHES.get_or_init(|| detect().unwrap_or(FALLBACK))
+    #[cfg(miri)]
+    return MIRI;
+    #[cfg(not(miri))]
+    {
+        static CACHES: std::sync::OnceLock<Caches> = std::sync::OnceLock::new();
+        *CACHES.get_or_init(|| detect().unwrap_or(FALLBACK))
+    }
 }
 
 /// Block sizes for one kernel shape and element size.

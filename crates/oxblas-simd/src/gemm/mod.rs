@@ -68,11 +68,14 @@ pub fn arch_name() -> &'static str {
 
 /// Products with `m * n * k` below this run on one thread: below it, waking a
 /// second thread (several microseconds) costs more than it saves. 96^3 is
-/// about 50 us of single-core work on the reference machine.
-const PAR_MIN_WORK: usize = 96 * 96 * 96;
+/// about 50 us of single-core work on the reference machine. Under Miri the
+/// threshold is tiny, so that the threaded paths (shared packed B, split C)
+/// run at sizes the interpreter can finish.
+const PAR_MIN_WORK: usize = if cfg!(miri) { 8 * 8 * 8 } else { 96 * 96 * 96 };
 
-/// The smallest share of the split dimension one thread gets.
-const PAR_MIN_SPLIT: usize = 48;
+/// The smallest share of the split dimension one thread gets (small under
+/// Miri, as [`PAR_MIN_WORK`]).
+const PAR_MIN_SPLIT: usize = if cfg!(miri) { 8 } else { 48 };
 
 /// $C \leftarrow \alpha A B + \beta C$ for views of any strides (negative,
 /// transposed, non-unit).

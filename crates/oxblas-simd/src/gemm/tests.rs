@@ -169,6 +169,18 @@ fn check_one<T: Scalar>(
     }
 }
 
+/// `full`, or `miri` under Miri: the interpreter manages a few thousand
+/// multiply-adds per second here, so there every list shrinks to sizes that
+/// still hit each edge case (under Miri the blocking is KC = 64, MC = 24, NC = 32 for
+/// the portable f64 kernel: see `blocking.rs`).
+fn pick<U>(full: &'static [U], miri: &'static [U]) -> &'static [U] {
+    if cfg!(miri) {
+        miri
+    } else {
+        full
+    }
+}
+
 fn all_isas() -> Vec<Isa> {
     let mut v = vec![Isa::Portable];
     if isa() != Isa::Portable {
@@ -188,15 +200,27 @@ fn packed_edges<T: Scalar>() {
         let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
             packed(isa, al, a, b, be, c, 1)
         };
-        for m in 1..=12 {
-            for n in 1..=32 {
-                for k in [1, 2, 3, 5, 8, 13] {
+        let ms = pick(
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+            &[1, 3, 4, 5, 8, 9],
+        );
+        let ns = pick(
+            &[
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+                24, 25, 26, 27, 28, 29, 30, 31, 32,
+            ],
+            &[1, 3, 4, 5, 8, 9, 17],
+        );
+        for &m in ms {
+            for &n in ns {
+                for &k in pick(&[1, 2, 3, 5, 8, 13], &[1, 5]) {
                     let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
                     check_one::<T>(m, n, k, l, 1.5, -0.5, false, &run);
                 }
             }
         }
-        for k in 1..=32 {
+        let kmax = if cfg!(miri) { 9 } else { 32 };
+        for k in 1..=kmax {
             let l = (Layout::ColMajor, Layout::Padded, Layout::RowMajor);
             check_one::<T>(7, 9, k, l, 1.0, 0.0, false, &run);
         }
@@ -220,18 +244,23 @@ fn layouts_and_sizes<T: Scalar>() {
         let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
             gemm_with(isa, al, a, b, be, c, Par::Seq)
         };
-        for &(m, n, k) in &[
-            (1, 1, 1),
-            (4, 4, 4),
-            (8, 8, 8),
-            (16, 16, 16),
-            (17, 5, 33),
-            (37, 41, 29),
-            (40, 1, 70),
-            (1, 40, 70),
-            (33, 1, 7),
-            (1, 1, 300),
-        ] {
+        let sizes = pick(
+            &[
+                (1, 1, 1),
+                (4, 4, 4),
+                (8, 8, 8),
+                (16, 16, 16),
+                (17, 5, 33),
+                (37, 41, 29),
+                (40, 1, 70),
+                (1, 40, 70),
+                (33, 1, 7),
+                (1, 1, 300),
+            ],
+            // Small path, packed path, n == 1 and m == 1 (matrix-vector).
+            &[(2, 3, 4), (17, 5, 3), (3, 1, 20), (1, 3, 20)],
+        );
+        for &(m, n, k) in sizes {
             for la in LAYOUTS {
                 for lb in LAYOUTS {
                     for lc in [Layout::RowMajor, Layout::ColMajor, Layout::Reversed] {
@@ -260,18 +289,23 @@ fn block_boundaries<T: Scalar>() {
         let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
             gemm_with(isa, al, a, b, be, c, Par::Seq)
         };
-        for &(m, n, k) in &[
-            (127, 127, 127),
-            (257, 31, 257),
-            (125, 20, 255),
-            (126, 17, 384),
-            (127, 33, 385),
-            (7, 9, 769),
-            (253, 9, 20),
-            (260, 40, 30),
-            (5, 4081, 3),
-            (19, 200, 300),
-        ] {
+        let sizes = pick(
+            &[
+                (127, 127, 127),
+                (257, 31, 257),
+                (125, 20, 255),
+                (126, 17, 384),
+                (127, 33, 385),
+                (7, 9, 769),
+                (253, 9, 20),
+                (260, 40, 30),
+                (5, 4081, 3),
+                (19, 200, 300),
+            ],
+            // Across MC = 24 / 48, KC = 64 and NC = 32 / 64 (f64 / f32).
+            &[(25, 5, 9), (5, 33, 3), (5, 4, 65), (26, 34, 3), (49, 3, 2)],
+        );
+        for &(m, n, k) in sizes {
             check_one::<T>(m, n, k, l, -1.0, 2.5, false, &run);
         }
     }
@@ -290,7 +324,10 @@ fn block_boundaries_f32() {
 /// alpha/beta special values; beta == 0 must not read C (NaN-filled here).
 fn special_scalars<T: Scalar>() {
     let l = (Layout::RowMajor, Layout::RowMajor, Layout::Padded);
-    for &(m, n, k) in &[(3, 5, 7), (16, 16, 16), (40, 50, 60)] {
+    for &(m, n, k) in pick(
+        &[(3, 5, 7), (16, 16, 16), (40, 50, 60)],
+        &[(3, 5, 7), (17, 6, 5)],
+    ) {
         for alpha in [0.0, 1.0, -1.0, 2.5] {
             for beta in [0.0, 1.0, -1.0, 2.5] {
                 check_one::<T>(m, n, k, l, alpha, beta, false, &public::<T>(Par::Seq));
@@ -315,7 +352,10 @@ fn special_scalars_f32() {
 
 #[test]
 fn beta_zero_overwrites_nan_in_every_path() {
-    for &(m, n, k) in &[(2, 3, 4), (50, 60, 70), (200, 150, 100)] {
+    for &(m, n, k) in pick(
+        &[(2, 3, 4), (50, 60, 70), (200, 150, 100)],
+        &[(2, 3, 4), (20, 17, 9)],
+    ) {
         let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
         check_one::<f64>(m, n, k, l, 1.0, 0.0, true, &public::<f64>(Par::Rayon(2)));
         check_one::<f32>(m, n, k, l, 1.0, 0.0, true, &public::<f32>(Par::Rayon(2)));
@@ -325,7 +365,10 @@ fn beta_zero_overwrites_nan_in_every_path() {
 /// Products above the threading threshold, split over rows and over columns.
 #[test]
 fn two_threads_match_reference() {
-    for &(m, n, k) in &[(200, 130, 120), (100, 300, 90), (301, 97, 64)] {
+    for &(m, n, k) in pick(
+        &[(200, 130, 120), (100, 300, 90), (301, 97, 64)],
+        &[(20, 13, 12), (10, 30, 9), (31, 9, 6)],
+    ) {
         for lc in [Layout::RowMajor, Layout::ColMajor] {
             let l = (Layout::RowMajor, Layout::ColMajor, lc);
             check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &public::<f64>(Par::Rayon(2)));
@@ -348,7 +391,10 @@ fn threaded_driver_with_shared_b() {
                 move |al, a: MatRef<'_, f32>, b: MatRef<'_, f32>, be, c: MatMut<'_, f32>| {
                     packed(isa, al, a, b, be, c, threads)
                 };
-            for &(m, n, k) in &[(200, 50, 70), (97, 130, 400), (301, 9, 33)] {
+            for &(m, n, k) in pick(
+                &[(200, 50, 70), (97, 130, 400), (301, 9, 33)],
+                &[(20, 5, 7), (19, 5, 66), (31, 9, 3)],
+            ) {
                 let l = (Layout::RowMajor, Layout::ColMajor, Layout::Padded);
                 check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &run64);
                 check_one::<f32>(m, n, k, l, -2.0, 0.0, true, &run32);
@@ -416,16 +462,12 @@ fn inside_a_rayon_worker_calls_stay_sequential_and_correct() {
     pool.install(|| {
         assert_eq!(crate::current_par(), Par::Seq);
         let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
-        check_one::<f64>(
-            150,
-            140,
-            130,
-            l,
-            1.0,
-            0.0,
-            true,
-            &public::<f64>(Par::Rayon(2)),
-        );
+        let (m, n, k) = if cfg!(miri) {
+            (15, 14, 13)
+        } else {
+            (150, 140, 130)
+        };
+        check_one::<f64>(m, n, k, l, 1.0, 0.0, true, &public::<f64>(Par::Rayon(2)));
     });
 }
 
@@ -435,7 +477,10 @@ fn inside_a_rayon_worker_calls_stay_sequential_and_correct() {
 fn syrk_driver_writes_exactly_its_triangle() {
     for isa in all_isas() {
         for uplo in [Uplo::Lower, Uplo::Upper] {
-            for &(n, k) in &[(1, 3), (13, 5), (37, 23), (130, 17)] {
+            for &(n, k) in pick(
+                &[(1, 3), (13, 5), (37, 23), (130, 17)],
+                &[(1, 3), (13, 5), (26, 3)],
+            ) {
                 let mut rng = Lcg((n * 3 + k) as u64);
                 let a = Operand::<f64>::new(n, k, Layout::Padded, &mut rng);
                 let mut c = Mat::<f64>::filled(n, n, -7.0);
@@ -467,9 +512,13 @@ fn small_path_every_shape() {
         let run32 = move |al, a: MatRef<'_, f32>, b: MatRef<'_, f32>, be, c: MatMut<'_, f32>| {
             gemm_with(isa, al, a, b, be, c, Par::Seq)
         };
-        for m in 1..=small::SMALL {
-            for n in 1..=small::SMALL {
-                for k in [1, 7, 16] {
+        let all: &[usize] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+        assert_eq!(all.len(), small::SMALL);
+        let ms = pick(all, &[1, 5, 9]);
+        let ns = pick(all, &[1, 3, 4, 5, 8, 9, 13, 16]);
+        for &m in ms {
+            for &n in ns {
+                for &k in pick(&[1, 7, 16], &[1, 7]) {
                     for lb in [Layout::RowMajor, Layout::ColMajor] {
                         let l = (Layout::RowMajor, lb, Layout::RowMajor);
                         check_one::<f64>(m, n, k, l, 1.0, 0.5, false, &run64);
@@ -479,4 +528,15 @@ fn small_path_every_shape() {
             }
         }
     }
+}
+
+/// Under Miri the blocking is tiny, so the sizes of the Miri test lists cross
+/// every block boundary (this test fails if `blocking.rs` changes that).
+#[cfg(miri)]
+#[test]
+fn miri_blocking_is_tiny() {
+    let d = blocking::Blocking::new(4, 4, 8, blocking::caches());
+    assert_eq!((d.kc, d.mc, d.nc), (64, 24, 32));
+    let s = blocking::Blocking::new(4, 4, 4, blocking::caches());
+    assert_eq!((s.kc, s.mc, s.nc), (64, 48, 64));
 }
