@@ -11,7 +11,10 @@
 //! says. Two BLAS quick returns are kept so both backends agree: [`axpy`] with
 //! `alpha == 0` leaves `y` untouched. Sums are evaluated in a blocked,
 //! multi-accumulator order, so results can differ from a sequential loop by
-//! a few ulps times the length (as OpenBLAS's do).
+//! a few ulps times the length (as OpenBLAS's do). On unit-stride slices of
+//! 16 registers or more, the first few elements are peeled so that the
+//! loads of the rest are register-aligned; the grouping of a sum, and so its
+//! last bits, can then depend on where the vector lies in memory.
 //!
 //! ```
 //! use oxblas_core::VecRef;

@@ -3,6 +3,10 @@
 //!
 //! The portable kernels are tested on their own through [`gemm_with`] /
 //! [`packed`] with `Isa::Portable`, whatever the machine has.
+//!
+//! Tests that start rayon threads are named `threaded_*`, so that Miri can
+//! run them apart with Tree Borrows: rayon's crossbeam-epoch breaks Stacked
+//! Borrows, Miri's default (crossbeam-rs/crossbeam#545), in code of its own.
 
 use super::*;
 use oxblas_core::{Error, Mat};
@@ -351,7 +355,7 @@ fn special_scalars_f32() {
 }
 
 #[test]
-fn beta_zero_overwrites_nan_in_every_path() {
+fn threaded_beta_zero_overwrites_nan_in_every_path() {
     for &(m, n, k) in pick(
         &[(2, 3, 4), (50, 60, 70), (200, 150, 100)],
         &[(2, 3, 4), (20, 17, 9)],
@@ -364,7 +368,7 @@ fn beta_zero_overwrites_nan_in_every_path() {
 
 /// Products above the threading threshold, split over rows and over columns.
 #[test]
-fn two_threads_match_reference() {
+fn threaded_two_threads_match_reference() {
     for &(m, n, k) in pick(
         &[(200, 130, 120), (100, 300, 90), (301, 97, 64)],
         &[(20, 13, 12), (10, 30, 9), (31, 9, 6)],
@@ -454,7 +458,7 @@ fn arch_name_names_the_detected_level() {
 }
 
 #[test]
-fn inside_a_rayon_worker_calls_stay_sequential_and_correct() {
+fn threaded_inside_a_rayon_worker_calls_stay_sequential_and_correct() {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
