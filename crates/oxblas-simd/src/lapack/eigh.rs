@@ -3,25 +3,33 @@
 //! 1. Scale `A` into a safe range if its largest entry is near overflow or
 //!    underflow.
 //! 2. Householder tridiagonalization $A = Q T Q^T$ from the lower triangle
-//!    (`tridiagonalize`).
-//! 3. The eigenvalues of `T`, and with vectors its eigenvectors accumulated
-//!    onto `Q`, by the implicit QL algorithm with Wilkinson-type shifts
-//!    (`tridiag_ql`). Without vectors that is `O(n^2)`.
+//!    (`tridiagonalize`): panels of `TRD_NB` columns whose symmetric
+//!    products read the trailing triangle once (`symv_lower_fused`), and a
+//!    rank-`2 TRD_NB` trailing update through gemm.
+//! 3. Values only: the root-free QL/QR iteration on `T` (`tridiag_sterf`),
+//!    `O(n^2)` with no square root per step. With vectors: divide and
+//!    conquer on `T` (`tridiag_dc`) and the blocked back-transformation by
+//!    `Q` (`apply_q_left_panels`); below `DC_MIN`, QL with the rotations
+//!    accumulated onto the explicit `Q` (`tridiag_ql`).
 //! 4. Sort ascending.
 
 use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar};
 
 use super::util::vectorized;
 
+use super::eigh_kernels::{apply_q_left_panels, symv_lower_fused, tridiag_sterf};
 use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
-    apply_q_left, axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm,
-    ColMat,
+    axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
 };
 
 /// Above this order, eigenvectors come from divide and conquer (whose
 /// leaves are QL problems of about this size); below, from QL directly.
 const DC_MIN: usize = 32;
+/// Reflectors per compact-WY block of the back-transformation.
+const BT_NB: usize = 64;
+/// Columns of the eigenvector matrix per panel of the back-transformation.
+const BT_JB: usize = 128;
 
 /// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a
 /// symmetric matrix, reading only its lower triangle.
@@ -83,13 +91,18 @@ fn driver<T: Scalar>(
         // Divide and conquer on T, then the blocked back-transformation by Q.
         let mut zt = ColMat::zeros(n, n);
         tridiag_dc(&mut d, &e, &mut zt).map_err(|_| Error::NoConvergence { op })?;
-        apply_q_left(&w, 1, &tau, &mut zt);
+        apply_q_left_panels(&w, 1, &tau, &mut zt, BT_NB, BT_JB);
         let v = zt;
         Some(v)
     } else {
-        let mut z = want_vectors.then(|| form_q(&w, &tau));
-        tridiag_ql(&mut d, &mut e, z.as_mut()).map_err(|_| Error::NoConvergence { op })?;
-        z
+        if want_vectors {
+            let mut z = form_q(&w, &tau);
+            tridiag_ql(&mut d, &mut e, Some(&mut z)).map_err(|_| Error::NoConvergence { op })?;
+            Some(z)
+        } else {
+            tridiag_sterf(&mut d, &mut e).map_err(|_| Error::NoConvergence { op })?;
+            None
+        }
     };
     if let Some(s) = scale {
         let inv = s.recip();
@@ -116,7 +129,10 @@ pub(crate) fn tridiagonalize<T: Scalar>(
     e: &mut [T],
     tau: &mut [T],
 ) {
-    vectorized(|| tridiagonalize_impl(a, d, e, tau))
+    vectorized(
+        #[inline(always)]
+        || tridiagonalize_impl(a, d, e, tau),
+    )
 }
 
 /// Panel width of the blocked reduction: the trailing update is a rank-2NB
@@ -124,6 +140,8 @@ pub(crate) fn tridiagonalize<T: Scalar>(
 const TRD_NB: usize = 32;
 /// Below this trailing order the unblocked reduction finishes the job.
 const TRD_NX: usize = 96;
+/// Columns per gemm of the trailing update.
+const TRD_JB: usize = 128;
 
 #[inline(always)]
 fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
@@ -155,7 +173,7 @@ fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], t
             let v: Vec<T> = a.col(i)[i + 1..].to_vec();
             // w = tau * A22 v, with A22 = a[i+1.., i+1..] (lower triangle).
             let w = &mut w[..m];
-            symv_lower(a, i + 1, t, &v, w);
+            symv_lower_fused(a, i + 1, t, &v, w);
             // w -= (tau/2 (w . v)) v
             let alpha2 = -T::from_f64(0.5) * t * dot(w, &v);
             axpy(alpha2, &v, w);
@@ -221,7 +239,7 @@ fn latrd<T: Scalar>(
         let mut w = vec![T::ZERO; m];
         {
             let v = &vm.col(i)[c + 1..];
-            symv_lower(a, c + 1, T::ONE, v, &mut w);
+            symv_lower_fused(a, c + 1, T::ONE, v, &mut w);
             for p in 0..i {
                 y1[p] = dot(&wm.col(p)[c + 1..], v);
                 y2[p] = dot(&vm.col(p)[c + 1..], v);
@@ -243,49 +261,36 @@ fn latrd<T: Scalar>(
 
 /// `A[k.., k..] -= V W^T + W V^T` on the lower triangle (and the diagonal
 /// blocks' upper parts, which are never read), with `V`, `W` the rows `k..`
-/// of `vm`, `wm`: a column-blocked syr2k through gemm.
+/// of `vm`, `wm`: a column-blocked syr2k through gemm, as the single product
+/// `[V W] [W V]^T` of inner dimension `2 nb`.
 fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vm: &ColMat<T>, wm: &ColMat<T>) {
     let n = a.rows;
     let nb = vm.cols;
-    const JB: usize = 128;
+    if k >= n {
+        return;
+    }
+    let m = n - k;
+    // vw = [V W], wv = [W V], rows k.. (m x 2nb, column-major).
+    let mut vw = ColMat::<T>::zeros(m, 2 * nb);
+    let mut wv = ColMat::<T>::zeros(m, 2 * nb);
+    for p in 0..nb {
+        vw.col_mut(p).copy_from_slice(&vm.col(p)[k..]);
+        vw.col_mut(nb + p).copy_from_slice(&wm.col(p)[k..]);
+        wv.col_mut(p).copy_from_slice(&wm.col(p)[k..]);
+        wv.col_mut(nb + p).copy_from_slice(&vm.col(p)[k..]);
+    }
     let par = crate::current_par();
-    let mut jb = k;
-    while jb < n {
-        let w = JB.min(n - jb);
-        let rows = n - jb;
+    let mut jb = 0;
+    while jb < m {
+        let w = TRD_JB.min(m - jb);
+        let rows = m - jb;
+        let g = k + jb;
         let cview =
-            MatMut::from_parts(&mut a.data, jb + jb * n, rows, w, 1, n as isize).expect("in range");
-        let v_rows = MatRef::from_parts(&vm.data, jb, rows, nb, 1, n as isize).expect("in range");
-        let w_rows = MatRef::from_parts(&wm.data, jb, rows, nb, 1, n as isize).expect("in range");
-        let v_blk = MatRef::from_parts(&vm.data, jb, w, nb, 1, n as isize).expect("in range");
-        let w_blk = MatRef::from_parts(&wm.data, jb, w, nb, 1, n as isize).expect("in range");
-        crate::gemm::gemm(-T::ONE, v_rows, w_blk.t(), T::ONE, cview, par).expect("shapes");
-        let cview =
-            MatMut::from_parts(&mut a.data, jb + jb * n, rows, w, 1, n as isize).expect("in range");
-        crate::gemm::gemm(-T::ONE, w_rows, v_blk.t(), T::ONE, cview, par).expect("shapes");
+            MatMut::from_parts(&mut a.data, g + g * n, rows, w, 1, n as isize).expect("in range");
+        let l = MatRef::from_parts(&vw.data, jb, rows, 2 * nb, 1, m as isize).expect("in range");
+        let r = MatRef::from_parts(&wv.data, jb, w, 2 * nb, 1, m as isize).expect("in range");
+        crate::gemm::gemm(-T::ONE, l, r.t(), T::ONE, cview, par).expect("shapes");
         jb += w;
-    }
-}
-
-/// `w = alpha * A22 v` for the symmetric trailing block `A22 = a[k.., k..]`
-/// stored in its lower triangle: one pass over each column does both the
-/// column's dot product and its axpy.
-#[inline(always)]
-fn symv_lower<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: &[T], w: &mut [T]) {
-    let m = v.len();
-    w.fill(T::ZERO);
-    for jj in 0..m {
-        let j = k + jj;
-        let c = &a.col(j)[j..];
-        // Diagonal, then strictly lower part.
-        let mut acc = c[0] * v[jj];
-        let below = &c[1..];
-        acc += dot(below, &v[jj + 1..]);
-        axpy(v[jj], below, &mut w[jj + 1..]);
-        w[jj] += acc;
-    }
-    for x in w.iter_mut() {
-        *x *= alpha;
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod cholesky;
 pub mod eig;
 pub mod eigh;
+mod eigh_kernels;
 pub mod lstsq;
 pub mod lu;
 pub mod qr;
@@ -13,6 +14,8 @@ mod svd_tests;
 /// Blocking constants and kernels shared by LU, Cholesky and QR.
 pub(crate) mod util;
 
+#[cfg(test)]
+mod eigh_tests;
 mod spectral_dc;
 #[cfg(test)]
 mod spectral_tests;

@@ -1,0 +1,498 @@
+//! Kernels of the symmetric eigensolver (`eigh`): the fused symmetric
+//! matrix-vector product of the tridiagonal reduction, the root-free QL/QR
+//! iteration for eigenvalues only, and the blocked back-transformation.
+//!
+//! All work on column-major buffers and are meant to run inside
+//! [`vectorized`](super::util::vectorized), where their plain loops compile
+//! to AVX2/FMA (or NEON) code.
+
+use oxblas_core::cast::{cast_slice, cast_slice_mut};
+use oxblas_core::{MatMut, MatRef, Scalar};
+
+use crate::blas1::elem::{dispatch, with_elem, Elem};
+
+use super::spectral_util::{dot, max_abs, ColMat};
+
+/// `w = alpha * S v` for the symmetric `m x m` block `S = a[k.., k..]`
+/// (`m = v.len()`, `k + m == a.rows`) stored in its lower triangle.
+///
+/// Every stored element is read once: a pass over four columns accumulates,
+/// SIMD register by register down the rows, both the columns' dot products
+/// with `v` (the upper-triangle half of the product) and their contribution
+/// to `w` (the lower half). Explicit pulp SIMD for `f32`/`f64`.
+#[inline(always)]
+pub(crate) fn symv_lower_fused<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: &[T], w: &mut [T]) {
+    let n = a.rows;
+    let m = v.len();
+    debug_assert!(k + m == n && w.len() >= m);
+    let w = &mut w[..m];
+    with_elem!(T, E => {
+        let ad: &[E] = cast_slice(&a.data).expect("E is T");
+        let vd: &[E] = cast_slice(v).expect("E is T");
+        let wd: &mut [E] = cast_slice_mut(w).expect("E is T");
+        dispatch(SymvLower { a: ad, n, k, v: vd, w: wd });
+    });
+    if alpha != T::ONE {
+        for x in w.iter_mut() {
+            *x *= alpha;
+        }
+    }
+}
+
+struct SymvLower<'a, E> {
+    a: &'a [E],
+    n: usize,
+    k: usize,
+    v: &'a [E],
+    w: &'a mut [E],
+}
+
+impl<E: Elem> pulp::WithSimd for SymvLower<'_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, s: S) {
+        let SymvLower { a, n, k, v, w } = self;
+        let m = v.len();
+        w.fill(E::ZERO);
+        let mut jj = 0;
+        while jj + 4 <= m {
+            let j = k + jj;
+            // Column j + p from its diagonal on: rows j + p..n.
+            let c0 = &a[j * n + j..(j + 1) * n];
+            let c1 = &a[(j + 1) * n + j + 1..(j + 2) * n];
+            let c2 = &a[(j + 2) * n + j + 2..(j + 3) * n];
+            let c3 = &a[(j + 3) * n + j + 3..(j + 4) * n];
+            let x = [v[jj], v[jj + 1], v[jj + 2], v[jj + 3]];
+            // The 4x4 diagonal block (lower part): entry (q, p), q >= p, is
+            // column p at offset q - p.
+            let cols = [c0, c1, c2, c3];
+            let mut sd = [E::ZERO; 4];
+            for p in 0..4 {
+                sd[p] += cols[p][0] * x[p];
+                for q in p + 1..4 {
+                    let aqp = cols[p][q - p];
+                    sd[p] += aqp * x[q];
+                    w[jj + q] += aqp * x[p];
+                }
+            }
+            // Rows below the block, a register at a time.
+            let len = m - jj - 4;
+            let (b0, b1, b2, b3) = (
+                &c0[4..4 + len],
+                &c1[3..3 + len],
+                &c2[2..2 + len],
+                &c3[1..1 + len],
+            );
+            let vb = &v[jj + 4..];
+            let wb = &mut w[jj + 4..];
+            let (h0, t0) = E::split::<S>(b0);
+            let (h1, t1) = E::split::<S>(b1);
+            let (h2, t2) = E::split::<S>(b2);
+            let (h3, t3) = E::split::<S>(b3);
+            let (hv, tv) = E::split::<S>(vb);
+            let (hw, tw) = E::split_mut::<S>(wb);
+            let xs = [
+                E::vsplat(s, x[0]),
+                E::vsplat(s, x[1]),
+                E::vsplat(s, x[2]),
+                E::vsplat(s, x[3]),
+            ];
+            let z = E::vsplat(s, E::ZERO);
+            let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
+            let nv = h0.len();
+            let (h1, h2, h3, hv, hw2) = (&h1[..nv], &h2[..nv], &h3[..nv], &hv[..nv], &mut hw[..nv]);
+            for i in 0..nv {
+                let (e0, e1, e2, e3, vi) = (h0[i], h1[i], h2[i], h3[i], hv[i]);
+                let lo = E::vmul_add(s, e0, xs[0], E::vmul(s, e1, xs[1]));
+                let hi = E::vmul_add(s, e2, xs[2], E::vmul_add(s, e3, xs[3], hw2[i]));
+                hw2[i] = E::vadd(s, lo, hi);
+                a0 = E::vmul_add(s, e0, vi, a0);
+                a1 = E::vmul_add(s, e1, vi, a1);
+                a2 = E::vmul_add(s, e2, vi, a2);
+                a3 = E::vmul_add(s, e3, vi, a3);
+            }
+            for r in 0..t0.len() {
+                let vi = tv[r];
+                tw[r] += t0[r] * x[0] + t1[r] * x[1] + t2[r] * x[2] + t3[r] * x[3];
+                sd[0] += t0[r] * vi;
+                sd[1] += t1[r] * vi;
+                sd[2] += t2[r] * vi;
+                sd[3] += t3[r] * vi;
+            }
+            w[jj] += sd[0] + E::vreduce_sum(s, a0);
+            w[jj + 1] += sd[1] + E::vreduce_sum(s, a1);
+            w[jj + 2] += sd[2] + E::vreduce_sum(s, a2);
+            w[jj + 3] += sd[3] + E::vreduce_sum(s, a3);
+            jj += 4;
+        }
+        // The last few columns one at a time.
+        while jj < m {
+            let j = k + jj;
+            let c = &a[j * n + j..(j + 1) * n];
+            let below = &c[1..];
+            let xj = v[jj];
+            let mut acc = c[0] * xj;
+            for (r, &bi) in below.iter().enumerate() {
+                acc += bi * v[jj + 1 + r];
+                w[jj + 1 + r] += bi * xj;
+            }
+            w[jj] += acc;
+            jj += 1;
+        }
+    }
+}
+
+/// The root-free QL/QR iteration did not converge within its limit.
+#[derive(Debug)]
+pub(crate) struct SterfFailed;
+
+/// Eigenvalues of the 2x2 symmetric matrix `[[a, b], [b, c]]`: `(rt1, rt2)`
+/// with `|rt1| >= |rt2|` (LAPACK's `lae2`), computed without overflow and
+/// with the smaller one from the determinant, not by cancellation.
+#[inline(always)]
+fn eig2<T: Scalar>(a: T, b: T, c: T) -> (T, T) {
+    let half = T::from_f64(0.5);
+    let sm = a + c;
+    let df = a - c;
+    let adf = df.abs();
+    let tb = b + b;
+    let ab = tb.abs();
+    let (acmx, acmn) = if a.abs() > c.abs() { (a, c) } else { (c, a) };
+    let rt = if adf > ab {
+        let q = ab / adf;
+        adf * (T::ONE + q * q).sqrt()
+    } else if adf < ab {
+        let q = adf / ab;
+        ab * (T::ONE + q * q).sqrt()
+    } else {
+        ab * T::from_f64(core::f64::consts::SQRT_2)
+    };
+    if sm < T::ZERO {
+        let rt1 = half * (sm - rt);
+        (rt1, (acmx / rt1) * acmn - (b / rt1) * b)
+    } else if sm > T::ZERO {
+        let rt1 = half * (sm + rt);
+        (rt1, (acmx / rt1) * acmn - (b / rt1) * b)
+    } else {
+        (half * rt, -half * rt)
+    }
+}
+
+/// Eigenvalues (unsorted, into `d`) of the symmetric tridiagonal matrix
+/// with diagonal `d` and subdiagonal `e`, by the Pal-Walker-Kahan root-free
+/// variant of the implicit QL/QR algorithm (LAPACK's `sterf`): the
+/// iteration runs on the squares of the off-diagonal entries, so each step
+/// costs one division and no square root. Each unreduced block is scaled
+/// into a safe range first and iterated from its larger end (QL when the
+/// bottom is larger, QR otherwise), which keeps graded matrices accurate.
+/// `e` is destroyed.
+pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), SterfFailed> {
+    let n = d.len();
+    if n <= 1 {
+        return Ok(());
+    }
+    let eps = T::EPSILON;
+    let eps2 = eps * eps;
+    let safmin = T::MIN_POSITIVE;
+    let safmax = safmin.recip();
+    let ssfmax = safmax.sqrt() / T::from_f64(3.0);
+    let ssfmin = safmin.sqrt() / eps2;
+    let two = T::from_f64(2.0);
+    let max_sweeps = 30 * n;
+    let mut sweeps = 0usize;
+    let mut l1 = 0usize;
+    while l1 < n {
+        if l1 > 0 {
+            e[l1 - 1] = T::ZERO;
+        }
+        // The end of the unreduced block starting at l1.
+        let mut m = l1;
+        while m < n - 1 {
+            let t = e[m].abs();
+            if t == T::ZERO {
+                break;
+            }
+            if t <= (d[m].abs().sqrt() * d[m + 1].abs().sqrt()) * eps {
+                e[m] = T::ZERO;
+                break;
+            }
+            m += 1;
+        }
+        let (lsv, lendsv) = (l1, m);
+        l1 = m + 1;
+        if lendsv == lsv {
+            continue;
+        }
+        // Scale the block into [ssfmin, ssfmax].
+        let anorm = max_abs(d[lsv..=lendsv].iter().chain(&e[lsv..lendsv]).copied());
+        if anorm == T::ZERO {
+            continue;
+        }
+        let scale = if anorm > ssfmax {
+            Some(ssfmax / anorm)
+        } else if anorm < ssfmin {
+            Some(ssfmin / anorm)
+        } else {
+            None
+        };
+        if let Some(s) = scale {
+            for x in &mut d[lsv..=lendsv] {
+                *x *= s;
+            }
+            for x in &mut e[lsv..lendsv] {
+                *x *= s;
+            }
+        }
+        for x in &mut e[lsv..lendsv] {
+            *x = *x * *x;
+        }
+        // Also negligible: couplings below eps^2 ||T_block|| (compared as
+        // squares), a backward error far below eps ||T||; it stops the
+        // iteration from creeping through tiny numbers when diagonal
+        // entries vanish (rank-deficient or graded matrices).
+        let bnorm = anorm * scale.unwrap_or(T::ONE);
+        let abs_tol = (eps2 * bnorm) * (eps2 * bnorm);
+        let abs_tol = abs_tol.max(safmin);
+        let (mut l, lend) = if d[lendsv].abs() < d[lsv].abs() {
+            (lendsv, lsv)
+        } else {
+            (lsv, lendsv)
+        };
+        if lend >= l {
+            // QL: deflate from the top.
+            loop {
+                let mut m = l;
+                while m < lend {
+                    if e[m] <= eps2 * (d[m] * d[m + 1]).abs() || e[m] <= abs_tol {
+                        break;
+                    }
+                    m += 1;
+                }
+                if m < lend {
+                    e[m] = T::ZERO;
+                }
+                if m == l {
+                    l += 1;
+                    if l > lend {
+                        break;
+                    }
+                    continue;
+                }
+                if m == l + 1 {
+                    let (r1, r2) = eig2(d[l], e[l].sqrt(), d[l + 1]);
+                    d[l] = r1;
+                    d[l + 1] = r2;
+                    e[l] = T::ZERO;
+                    l += 2;
+                    if l > lend {
+                        break;
+                    }
+                    continue;
+                }
+                if sweeps == max_sweeps {
+                    break;
+                }
+                sweeps += 1;
+                let p0 = d[l];
+                let rte = e[l].sqrt();
+                let sg = (d[l + 1] - p0) / (two * rte);
+                let r = sg.hypot(T::ONE);
+                let sigma = p0 - rte / (sg + r.copysign(sg));
+                let (mut c, mut s) = (T::ONE, T::ZERO);
+                let mut gamma = d[m] - sigma;
+                let mut p = gamma * gamma;
+                let mut i = m;
+                while i > l {
+                    i -= 1;
+                    let bb = e[i];
+                    let r = p + bb;
+                    if i + 1 != m {
+                        e[i + 1] = s * r;
+                    }
+                    let oldc = c;
+                    let rinv = r.recip();
+                    c = p * rinv;
+                    s = bb * rinv;
+                    let oldgam = gamma;
+                    let alpha = d[i];
+                    gamma = c * (alpha - sigma) - s * oldgam;
+                    d[i + 1] = oldgam + (alpha - gamma);
+                    p = if c != T::ZERO {
+                        (gamma * gamma) / c
+                    } else {
+                        oldc * bb
+                    };
+                }
+                e[l] = s * p;
+                d[l] = sigma + gamma;
+            }
+        } else {
+            // QR: deflate from the bottom.
+            loop {
+                let mut m = l;
+                while m > lend {
+                    if e[m - 1] <= eps2 * (d[m] * d[m - 1]).abs() || e[m - 1] <= abs_tol {
+                        break;
+                    }
+                    m -= 1;
+                }
+                if m > lend {
+                    e[m - 1] = T::ZERO;
+                }
+                if m == l {
+                    if l == lend {
+                        break;
+                    }
+                    l -= 1;
+                    continue;
+                }
+                if m + 1 == l {
+                    let (r1, r2) = eig2(d[l], e[l - 1].sqrt(), d[l - 1]);
+                    d[l] = r1;
+                    d[l - 1] = r2;
+                    e[l - 1] = T::ZERO;
+                    if l < lend + 2 {
+                        break;
+                    }
+                    l -= 2;
+                    continue;
+                }
+                if sweeps == max_sweeps {
+                    break;
+                }
+                sweeps += 1;
+                let p0 = d[l];
+                let rte = e[l - 1].sqrt();
+                let sg = (d[l - 1] - p0) / (two * rte);
+                let r = sg.hypot(T::ONE);
+                let sigma = p0 - rte / (sg + r.copysign(sg));
+                let (mut c, mut s) = (T::ONE, T::ZERO);
+                let mut gamma = d[m] - sigma;
+                let mut p = gamma * gamma;
+                for i in m..l {
+                    let bb = e[i];
+                    let r = p + bb;
+                    if i != m {
+                        e[i - 1] = s * r;
+                    }
+                    let oldc = c;
+                    let rinv = r.recip();
+                    c = p * rinv;
+                    s = bb * rinv;
+                    let oldgam = gamma;
+                    let alpha = d[i + 1];
+                    gamma = c * (alpha - sigma) - s * oldgam;
+                    d[i] = oldgam + (alpha - gamma);
+                    p = if c != T::ZERO {
+                        (gamma * gamma) / c
+                    } else {
+                        oldc * bb
+                    };
+                }
+                e[l - 1] = s * p;
+                d[l] = sigma + gamma;
+            }
+        }
+        if let Some(s) = scale {
+            let inv = s.recip();
+            for x in &mut d[lsv..=lendsv] {
+                *x *= inv;
+            }
+        }
+        if sweeps >= max_sweeps && e[lsv..lendsv].iter().any(|&x| x != T::ZERO) {
+            return Err(SterfFailed);
+        }
+    }
+    Ok(())
+}
+
+/// $Z \leftarrow Q Z$ for $Q = H_0 H_1 \cdots H_{k-1}$, $H_i = I - \tau_i
+/// v_i v_i^T$, where `v_i` is column `i` of `ys` from row `off + i` on (its
+/// entry there an implied 1) and zero above: the same product as
+/// `spectral_util::apply_q_left`, with `nb` reflectors per compact-WY block
+/// and `Z` processed in column panels of `jb` columns, so that each panel
+/// stays in cache while all blocks are applied to it.
+pub(crate) fn apply_q_left_panels<T: Scalar>(
+    ys: &ColMat<T>,
+    off: usize,
+    tau: &[T],
+    z: &mut ColMat<T>,
+    nb: usize,
+    jb: usize,
+) {
+    let k = tau.len();
+    let (m, nz) = (z.rows, z.cols);
+    if k == 0 || nz == 0 {
+        return;
+    }
+    let nb = nb.max(1);
+    let jb = jb.max(1);
+    let par = crate::current_par();
+    // Build every block's Y and T once.
+    let mut blocks: Vec<(usize, ColMat<T>, ColMat<T>)> = Vec::new();
+    for b in (0..k).step_by(nb) {
+        let bn = nb.min(k - b);
+        let r0 = off + b;
+        if r0 >= m {
+            continue;
+        }
+        let rows = m - r0;
+        let bn = bn.min(rows);
+        let mut y = ColMat::<T>::zeros(rows, bn);
+        for p in 0..bn {
+            let col = y.col_mut(p);
+            col[p] = T::ONE;
+            col[p + 1..].copy_from_slice(&ys.col(b + p)[r0 + p + 1..m]);
+        }
+        // T upper triangular: T[p,p] = tau_p,
+        // T[..p, p] = -tau_p T[..p, ..p] (Y[:, ..p]^T y_p).
+        let mut t = ColMat::<T>::zeros(bn, bn);
+        let mut yty = vec![T::ZERO; bn];
+        for p in 0..bn {
+            let tp = tau[b + p];
+            t.set(p, p, tp);
+            for (q, val) in yty[..p].iter_mut().enumerate() {
+                *val = dot(&y.col(q)[p..], &y.col(p)[p..]);
+            }
+            for r in 0..p {
+                let mut s = T::ZERO;
+                for (q, &yq) in yty.iter().enumerate().take(p).skip(r) {
+                    s += t.at(r, q) * yq;
+                }
+                t.set(r, p, -tp * s);
+            }
+        }
+        blocks.push((r0, y, t));
+    }
+    let mut w1 = ColMat::<T>::zeros(nb, jb);
+    let mut w2 = ColMat::<T>::zeros(nb, jb);
+    let mut c0 = 0;
+    while c0 < nz {
+        let cw = jb.min(nz - c0);
+        for (r0, y, t) in blocks.iter().rev() {
+            let (r0, rows, bn) = (*r0, y.rows, y.cols);
+            let zoff = r0 + c0 * m;
+            let yv = MatRef::from_parts(&y.data, 0, rows, bn, 1, rows as isize).expect("in range");
+            {
+                let zsub =
+                    MatRef::from_parts(&z.data, zoff, rows, cw, 1, m as isize).expect("in range");
+                let w1v =
+                    MatMut::from_parts(&mut w1.data, 0, bn, cw, 1, bn as isize).expect("in range");
+                crate::gemm::gemm(T::ONE, yv.t(), zsub, T::ZERO, w1v, par).expect("shapes");
+            }
+            {
+                let tv = MatRef::from_parts(&t.data, 0, bn, bn, 1, bn as isize).expect("in range");
+                let w1r =
+                    MatRef::from_parts(&w1.data, 0, bn, cw, 1, bn as isize).expect("in range");
+                let w2v =
+                    MatMut::from_parts(&mut w2.data, 0, bn, cw, 1, bn as isize).expect("in range");
+                crate::gemm::gemm(T::ONE, tv, w1r, T::ZERO, w2v, par).expect("shapes");
+            }
+            let w2r = MatRef::from_parts(&w2.data, 0, bn, cw, 1, bn as isize).expect("in range");
+            let zmut =
+                MatMut::from_parts(&mut z.data, zoff, rows, cw, 1, m as isize).expect("in range");
+            crate::gemm::gemm(-T::ONE, yv, w2r, T::ONE, zmut, par).expect("shapes");
+        }
+        c0 += cw;
+    }
+}

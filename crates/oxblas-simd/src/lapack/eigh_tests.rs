@@ -1,0 +1,359 @@
+//! Tests of the symmetric eigensolver's kernels (`eigh_kernels`) and of
+//! `eigh`/`eigvalsh` at sizes around its block boundaries, with graded and
+//! clustered spectra, in `f32` and `f64`.
+#![allow(clippy::needless_range_loop)] // matrices as nested Vecs, indexed alike
+
+use oxblas_core::{Error, Mat, Scalar};
+
+use super::eigh::{self, tridiag_ql, tridiagonalize};
+use super::eigh_kernels::{apply_q_left_panels, symv_lower_fused, tridiag_sterf};
+use super::spectral_util::{apply_q_left, ColMat};
+
+/// A small xorshift generator: reproducible inputs without dependencies.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64) / (1u64 << 53) as f64 - 0.5
+    }
+}
+
+fn eps<T: Scalar>() -> f64 {
+    T::EPSILON.to_f64()
+}
+
+/// A random symmetric `n x n` matrix (both triangles), column-major.
+fn random_sym<T: Scalar>(rng: &mut Rng, n: usize) -> ColMat<T> {
+    let mut a = ColMat::<T>::zeros(n, n);
+    for j in 0..n {
+        for i in j..n {
+            let v = T::from_f64(rng.next());
+            a.set(i, j, v);
+            a.set(j, i, v);
+        }
+    }
+    a
+}
+
+/// `Q diag(values) Q^T` for a random orthogonal `Q` (a product of `n`
+/// random reflectors), as a row-major `f64` matrix.
+fn sym_with_eigenvalues(rng: &mut Rng, values: &[f64]) -> Vec<Vec<f64>> {
+    let n = values.len();
+    let mut a: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| if i == j { values[i] } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    for _ in 0..n.min(6) {
+        let v: Vec<f64> = (0..n).map(|_| rng.next()).collect();
+        let vv: f64 = v.iter().map(|x| x * x).sum();
+        if vv == 0.0 {
+            continue;
+        }
+        // A <- H A H with H = I - 2 v v^T / (v^T v).
+        let av: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| a[i][j] * v[j]).sum())
+            .collect();
+        let vav: f64 = (0..n).map(|i| v[i] * av[i]).sum();
+        let c = 2.0 / vv;
+        for i in 0..n {
+            for j in 0..n {
+                a[i][j] += -c * (v[i] * av[j] + av[i] * v[j]) + c * c * vav * v[i] * v[j];
+            }
+        }
+    }
+    // Exact symmetry.
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (a[i][j] + a[j][i]);
+            a[i][j] = m;
+            a[j][i] = m;
+        }
+    }
+    a
+}
+
+#[test]
+fn symv_fused_matches_naive() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(11);
+        for &n in &[1usize, 2, 3, 4, 5, 7, 8, 9, 13, 16, 33, 67, 130] {
+            let a = random_sym::<T>(&mut rng, n);
+            // Poison the strictly upper triangle: the kernel must not read it.
+            let mut a_low = a.clone();
+            for j in 0..n {
+                for i in 0..j {
+                    a_low.set(i, j, T::from_f64(f64::NAN));
+                }
+            }
+            for &k in &[0usize, 1, 3, n / 2] {
+                if k >= n {
+                    continue;
+                }
+                let m = n - k;
+                let v: Vec<T> = (0..m).map(|_| T::from_f64(rng.next())).collect();
+                let mut w = vec![T::from_f64(123.0); m];
+                let alpha = T::from_f64(-0.75);
+                symv_lower_fused(&a_low, k, alpha, &v, &mut w);
+                for i in 0..m {
+                    let want: f64 = alpha.to_f64()
+                        * (0..m)
+                            .map(|j| a.at(k + i, k + j).to_f64() * v[j].to_f64())
+                            .sum::<f64>();
+                    let scale: f64 = (0..m)
+                        .map(|j| (a.at(k + i, k + j).to_f64() * v[j].to_f64()).abs())
+                        .sum::<f64>();
+                    let err = (w[i].to_f64() - want).abs();
+                    assert!(
+                        err <= 4.0 * m as f64 * eps::<T>() * scale.max(f64::MIN_POSITIVE),
+                        "n {n} k {k} row {i}: {} vs {want}",
+                        w[i].to_f64()
+                    );
+                }
+            }
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+/// Sorted eigenvalues of the tridiagonal `(d, e)` by the root-free
+/// iteration, checked against the rotation-based QL on the same input.
+fn sterf_vs_ql<T: Scalar>(d: &[T], e: &[T], tnorm: f64) -> Vec<f64> {
+    let (mut d1, mut e1) = (d.to_vec(), e.to_vec());
+    tridiag_sterf(&mut d1, &mut e1).expect("sterf converges");
+    let (mut d2, mut e2) = (d.to_vec(), e.to_vec());
+    tridiag_ql(&mut d2, &mut e2, None).expect("ql converges");
+    let mut a: Vec<f64> = d1.iter().map(|x| x.to_f64()).collect();
+    let mut b: Vec<f64> = d2.iter().map(|x| x.to_f64()).collect();
+    a.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    b.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    let n = d.len().max(1) as f64;
+    for (x, y) in a.iter().zip(&b) {
+        assert!(
+            (x - y).abs() <= 8.0 * n * eps::<T>() * tnorm,
+            "sterf {x} vs ql {y}"
+        );
+    }
+    a
+}
+
+#[test]
+fn sterf_known_spectra() {
+    fn run<T: Scalar>() {
+        // The (-1, 2, -1) matrix: eigenvalues 2 - 2 cos(k pi / (n + 1)).
+        for &n in &[1usize, 2, 3, 10, 37, 200] {
+            let d = vec![T::from_f64(2.0); n];
+            let e = vec![T::from_f64(-1.0); n.saturating_sub(1)];
+            let got = sterf_vs_ql(&d, &e, 4.0);
+            for (k, g) in got.iter().enumerate() {
+                let want =
+                    2.0 - 2.0 * (((k + 1) as f64) * core::f64::consts::PI / (n + 1) as f64).cos();
+                assert!(
+                    (g - want).abs() <= 8.0 * n as f64 * eps::<T>() * 4.0,
+                    "n {n}: {g} vs {want}"
+                );
+            }
+        }
+        // Splits: zero couplings in the middle and at the ends.
+        let d: Vec<T> = [3.0, 1.0, -2.0, 5.0, 0.5, 0.0].map(T::from_f64).to_vec();
+        let e: Vec<T> = [0.0, 1.5, 0.0, 2.0, 0.0].map(T::from_f64).to_vec();
+        sterf_vs_ql(&d, &e, 5.0);
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn sterf_graded_and_tiny() {
+    fn run<T: Scalar>() {
+        // Strongly graded both ways (QL and QR directions), and a block
+        // whose norm is far below the safe range (rescaled internally).
+        let n = 40;
+        let g: Vec<f64> = (0..n).map(|i| 10f64.powf(-(i as f64) / 4.0)).collect();
+        for rev in [false, true] {
+            let mut d: Vec<T> = g.iter().map(|&x| T::from_f64(x)).collect();
+            let mut e: Vec<T> = g[1..].iter().map(|&x| T::from_f64(0.3 * x)).collect();
+            if rev {
+                d.reverse();
+                e.reverse();
+            }
+            sterf_vs_ql(&d, &e, 1.5);
+        }
+        let tiny = T::MIN_POSITIVE.to_f64() * 1e3;
+        let d: Vec<T> = (0..9)
+            .map(|i| T::from_f64(tiny * (1.0 + i as f64)))
+            .collect();
+        let e: Vec<T> = (0..8).map(|_| T::from_f64(tiny)).collect();
+        let (mut d1, mut e1) = (d.clone(), e.clone());
+        tridiag_sterf(&mut d1, &mut e1).expect("sterf converges");
+        let tr: f64 = d.iter().map(|x| x.to_f64()).sum();
+        let tr1: f64 = d1.iter().map(|x| x.to_f64()).sum();
+        assert!(d1.iter().all(|x| x.is_finite()));
+        assert!(
+            (tr - tr1).abs() <= 64.0 * eps::<T>() * tr.abs(),
+            "{tr} vs {tr1}"
+        );
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn back_transform_panels_match_reference() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(5);
+        for &n in &[2usize, 3, 31, 33, 64, 65, 97, 130] {
+            let mut a = random_sym::<T>(&mut rng, n);
+            let mut d = vec![T::ZERO; n];
+            let mut e = vec![T::ZERO; n - 1];
+            let mut tau = vec![T::ZERO; n - 1];
+            tridiagonalize(&mut a, &mut d, &mut e, &mut tau);
+            let mut z0 = ColMat::<T>::zeros(n, n);
+            for x in z0.data.iter_mut() {
+                *x = T::from_f64(rng.next());
+            }
+            let mut want = z0.clone();
+            apply_q_left(&a, 1, &tau, &mut want);
+            for &(nb, jb) in &[(1usize, 1usize), (7, 5), (32, 128), (64, 1000)] {
+                let mut z = z0.clone();
+                apply_q_left_panels(&a, 1, &tau, &mut z, nb, jb);
+                let err = z
+                    .data
+                    .iter()
+                    .zip(&want.data)
+                    .map(|(x, y)| (x.to_f64() - y.to_f64()).abs())
+                    .fold(0.0, f64::max);
+                assert!(
+                    err <= 8.0 * n as f64 * eps::<T>(),
+                    "n {n} nb {nb} jb {jb}: {err}"
+                );
+            }
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+/// Checks `eigh` and `eigvalsh` of the symmetric `a` (row-major `f64`,
+/// rounded to `T`): residual, orthogonality, ascending order, agreement of
+/// the two modes; returns the eigenvalues.
+fn check<T: Scalar>(a64: &[Vec<f64>]) -> Vec<f64> {
+    let n = a64.len();
+    let m = Mat::<T>::from_fn(n, n, |i, j| T::from_f64(a64[i][j]));
+    let a: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| m[(i, j)].to_f64()).collect())
+        .collect();
+    let r = eigh::eigh(m.as_ref()).expect("eigh");
+    let l: Vec<f64> = r.values.iter().map(|x| x.to_f64()).collect();
+    assert!(l.windows(2).all(|w| w[0] <= w[1]), "not ascending");
+    let v: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| r.vectors[(i, j)].to_f64()).collect())
+        .collect();
+    let anrm = a.iter().flatten().map(|x| x * x).sum::<f64>().sqrt();
+    let anrm = anrm.max(f64::MIN_POSITIVE);
+    let (mut res, mut orth) = (0.0, 0.0);
+    for j in 0..n {
+        for i in 0..n {
+            let av: f64 = (0..n).map(|k| a[i][k] * v[k][j]).sum();
+            let d = av - v[i][j] * l[j];
+            res += d * d;
+        }
+        for k in 0..n {
+            let dot: f64 = (0..n).map(|i| v[i][j] * v[i][k]).sum();
+            let t = if j == k { 1.0 } else { 0.0 };
+            orth += (dot - t) * (dot - t);
+        }
+    }
+    let tol = 30.0;
+    let res = res.sqrt() / (n as f64 * eps::<T>() * anrm);
+    let orth = orth.sqrt() / (n as f64 * eps::<T>());
+    assert!(res <= tol, "residual ratio {res} (n {n})");
+    assert!(orth <= tol, "orthogonality ratio {orth} (n {n})");
+    let vals = eigh::eigvalsh(m.as_ref()).expect("eigvalsh");
+    let lmax = l.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    for (x, y) in vals.iter().zip(&l) {
+        assert!(
+            (x.to_f64() - y).abs() <= tol * n as f64 * eps::<T>() * lmax,
+            "eigvalsh {} vs eigh {y} (n {n})",
+            x.to_f64()
+        );
+    }
+    l
+}
+
+#[test]
+fn eigh_block_straddling_sizes() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(3);
+        // Around the unblocked cut-over (96), the panel width (32) and the
+        // divide-and-conquer leaf (32) and threshold.
+        for &n in &[31usize, 33, 95, 96, 97, 128, 129, 161] {
+            let a: Vec<Vec<f64>> = {
+                let c = random_sym::<f64>(&mut rng, n);
+                (0..n)
+                    .map(|i| (0..n).map(|j| c.at(i, j)).collect())
+                    .collect()
+            };
+            check::<T>(&a);
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn eigh_graded_and_clustered_spectra() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(9);
+        let n = 130;
+        let graded: Vec<f64> = (0..n)
+            .map(|i| 10f64.powf(-6.0 * i as f64 / (n - 1) as f64))
+            .collect();
+        let got = check::<T>(&sym_with_eigenvalues(&mut rng, &graded));
+        let mut want = graded.clone();
+        want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() <= 30.0 * n as f64 * eps::<T>(), "{g} vs {w}");
+        }
+        // Two tight clusters and a repeated eigenvalue: heavy deflation.
+        let clustered: Vec<f64> = (0..n)
+            .map(|i| match i % 3 {
+                0 => 1.0 + 1e-9 * i as f64,
+                1 => -2.0 - 1e-12 * i as f64,
+                _ => 0.5,
+            })
+            .collect();
+        let got = check::<T>(&sym_with_eigenvalues(&mut rng, &clustered));
+        let mut want = clustered.clone();
+        want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 30.0 * n as f64 * eps::<T>() * 2.0,
+                "{g} vs {w}"
+            );
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn eigvalsh_rejects_bad_input() {
+    let mut m = Mat::<f64>::from_fn(5, 5, |i, j| (i + j) as f64);
+    m[(3, 1)] = f64::NAN;
+    assert!(matches!(
+        eigh::eigvalsh(m.as_ref()),
+        Err(Error::NonFinite { .. })
+    ));
+    let r = Mat::<f32>::zeros(3, 4);
+    assert!(matches!(
+        eigh::eigvalsh(r.as_ref()),
+        Err(Error::NotSquare { .. })
+    ));
+}
