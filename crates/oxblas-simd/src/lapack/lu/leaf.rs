@@ -235,5 +235,17 @@ pub(super) fn iamax<T: Scalar>(x: &[T]) -> usize {
     if nan {
         return x.iter().position(|v| v.is_nan()).unwrap_or(0);
     }
-    x.iter().position(|v| v.abs() == top).unwrap_or(0)
+    // Where: eight entries per test (vectorized), then the exact entry.
+    let mut base = 0;
+    for c in x.chunks(8) {
+        let mut hit = false;
+        for &v in c {
+            hit |= v.abs() == top;
+        }
+        if hit {
+            return base + c.iter().position(|v| v.abs() == top).unwrap_or(0);
+        }
+        base += c.len();
+    }
+    0
 }

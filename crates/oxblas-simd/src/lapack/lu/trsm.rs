@@ -78,39 +78,65 @@ fn kernel_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
 
 /// Register-blocked solve of order `n <= NB` over all column chunks of `b`
 /// (`l` and `b` with unit column stride).
+///
+/// When rows lie a multiple of 1 KiB apart (n = 256, 1024, ... in the LU's
+/// working matrix), a chunk's rows and the rows of `l` map to a few cache
+/// sets and evict each other; then the strict lower triangle of `l` and each
+/// chunk are copied to contiguous scratch first (`n^2 / 2 + 2 n CW` moves
+/// against `n^2 CW` FMAs per chunk).
 #[inline(always)]
 fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let (n, k) = b.shape();
-    let lrs = l.row_stride();
     let brs = b.row_stride();
-    let lp = l.as_ptr();
     let bp = b.ptr_at_mut(0, 0);
-    let full = k / CW;
-    for c in 0..full {
-        // SAFETY: columns c * CW .. c * CW + CW < k of every row of `b`
-        // exist (unit column stride), and `l` is n x n with unit column
-        // stride; `b` is borrowed exclusively and does not overlap `l`
-        // (they are disjoint blocks of one matrix, or separate matrices).
-        unsafe { chunk(n, lp, lrs, bp.add(c * CW), brs) };
-    }
-    let rest = k - full * CW;
-    if rest > 0 {
-        // The last, narrow chunk through a zero-padded copy.
-        let mut tmp = vec![T::ZERO; n * CW];
-        for i in 0..n {
-            for t in 0..rest {
-                // SAFETY: row i < n, column full * CW + t < k: inside `b`.
-                tmp[i * CW + t] = unsafe { *bp.offset(i as isize * brs).add(full * CW + t) };
+    let size = core::mem::size_of::<T>();
+    let aliased = |rs: isize| (rs.unsigned_abs() * size) % 1024 == 0;
+    let packed_l;
+    let (lp, lrs) = if aliased(l.row_stride()) || aliased(brs) {
+        let mut lc = vec![T::ZERO; n * n];
+        for i in 1..n {
+            for j in 0..i {
+                // SAFETY: j < i < n: inside `l`.
+                lc[i * n + j] = unsafe { *l.get_unchecked(i, j) };
             }
         }
-        // SAFETY: `tmp` is n x CW row-major, disjoint from `l`.
-        unsafe { chunk(n, lp, lrs, tmp.as_mut_ptr(), CW as isize) };
-        for i in 0..n {
-            for t in 0..rest {
-                // SAFETY: as above.
-                unsafe { *bp.offset(i as isize * brs).add(full * CW + t) = tmp[i * CW + t] };
+        packed_l = lc;
+        (packed_l.as_ptr(), n as isize)
+    } else {
+        (l.as_ptr(), l.row_stride())
+    };
+    let copy = aliased(brs);
+    let mut tmp = vec![T::ZERO; if copy || k % CW != 0 { n * CW } else { 0 }];
+    let mut c0 = 0;
+    while c0 < k {
+        let w = CW.min(k - c0);
+        if w == CW && !copy {
+            // SAFETY: columns c0 .. c0 + CW <= k of every row of `b` exist
+            // (unit column stride); `l` (or its copy) is n x n; `b` is
+            // borrowed exclusively and does not overlap `l` (disjoint blocks
+            // of one matrix, or separate matrices).
+            unsafe { chunk(n, lp, lrs, bp.add(c0), brs) };
+        } else {
+            for i in 0..n {
+                // SAFETY: row i < n, columns c0 .. c0 + w <= k: inside `b`.
+                let src = unsafe { bp.offset(i as isize * brs).add(c0) };
+                for t in 0..w {
+                    // SAFETY: t < w, as above.
+                    tmp[i * CW + t] = unsafe { *src.add(t) };
+                }
+            }
+            // SAFETY: `tmp` is n x CW row-major, distinct from `l`.
+            unsafe { chunk(n, lp, lrs, tmp.as_mut_ptr(), CW as isize) };
+            for i in 0..n {
+                // SAFETY: as above; `b` is borrowed exclusively.
+                let dst = unsafe { bp.offset(i as isize * brs).add(c0) };
+                for t in 0..w {
+                    // SAFETY: t < w, as above.
+                    unsafe { *dst.add(t) = tmp[i * CW + t] };
+                }
             }
         }
+        c0 += w;
     }
 }
 
@@ -177,7 +203,8 @@ mod tests {
     #[test]
     fn solves_match_products() {
         for &n in &[1usize, 2, 3, 5, 6, 11, 24] {
-            for &k in &[1usize, 15, 16, 17, 40] {
+            // k = 128: rows 1 KiB apart, the copying path.
+            for &k in &[1usize, 15, 16, 17, 40, 128] {
                 for par in [Par::Seq, Par::Rayon(2)] {
                     let junk = random::<f64>(n, n, 5);
                     let l = Mat::from_fn(n, n, |i, j| if i > j { junk[(i, j)] } else { f64::NAN });
