@@ -25,22 +25,46 @@ const LEAF: usize = 11;
 pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
     let n = validate::square(Op::Cholesky, a.shape())?;
     // One pass: copy each row's lower part, check it (vectorized), zero the
-    // rest. The check completes before any factorization work.
-    let mut data: Vec<T> = Vec::with_capacity(n * n);
+    // rest. The check completes before any factorization work. Rows are
+    // `ld` apart, padded by a cache line when n would make the stride a
+    // multiple of 512 bytes (rows then share L1 sets and 4 KiB aliases);
+    // the padding is squeezed out at the end.
+    let ld = padded_stride::<T>(n);
+    let mut data: Vec<T> = Vec::with_capacity(n * ld);
     for i in 0..n {
         match a.row_slice(i) {
             Some(src) => data.extend_from_slice(&src[..=i]),
             // SAFETY: i < n, j <= i < n.
             None => data.extend((0..=i).map(|j| unsafe { *a.get_unchecked(i, j) })),
         }
-        if !all_finite(&data[i * n..]) {
+        if !all_finite(&data[i * ld..]) {
             return Err(Error::NonFinite { op: Op::Cholesky });
         }
-        data.resize((i + 1) * n, T::ZERO);
+        data.resize((i + 1) * ld, T::ZERO);
     }
-    let mut l = Mat::from_vec(n, n, data)?;
-    factor_in_place(l.as_mut(), 0)?;
+    {
+        let whole = MatMut::from_slice(&mut data, n, ld)?;
+        factor_in_place(whole.submatrix(0, 0, n, n)?, 0)?;
+    }
+    if ld != n {
+        for i in 1..n {
+            data.copy_within(i * ld..i * ld + n, i * n);
+        }
+        data.truncate(n * n);
+    }
+    let l = Mat::from_vec(n, n, data)?;
     Ok(Cholesky { l })
+}
+
+/// Row stride of the working copy for order `n`: `n`, plus a cache line
+/// when `n` rows of `T` are a multiple of 512 bytes long (and n >= 64).
+fn padded_stride<T>(n: usize) -> usize {
+    let size = core::mem::size_of::<T>().max(1);
+    if n >= 64 && (n * size) % 512 == 0 {
+        n + 64 / size
+    } else {
+        n
+    }
 }
 
 /// Factors the lower triangle of `a` in place (`offset`: the index of its
