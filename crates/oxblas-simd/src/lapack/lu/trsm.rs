@@ -90,7 +90,7 @@ fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let brs = b.row_stride();
     let bp = b.ptr_at_mut(0, 0);
     let size = core::mem::size_of::<T>();
-    let aliased = |rs: isize| (rs.unsigned_abs() * size) % 1024 == 0;
+    let aliased = |rs: isize| (rs.unsigned_abs() * size).is_multiple_of(1024);
     let packed_l;
     let (lp, lrs) = if aliased(l.row_stride()) || aliased(brs) {
         let mut lc = vec![T::ZERO; n * n];
