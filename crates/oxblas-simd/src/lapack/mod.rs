@@ -9,6 +9,7 @@ pub mod qr;
 pub mod svd;
 mod svd_bidiag;
 mod svd_dc;
+mod svd_dqds;
 #[cfg(test)]
 mod svd_tests;
 /// Blocking constants and kernels shared by LU, Cholesky and QR.

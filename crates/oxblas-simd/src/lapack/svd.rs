@@ -20,6 +20,7 @@ use super::spectral_util::{
 };
 use super::svd_bidiag::bidiagonalize_blocked;
 use super::svd_dc::bidiag_dc;
+use super::svd_dqds::bidiag_values;
 
 /// The singular value decomposition of an `m x n` matrix (any shape).
 ///
@@ -130,7 +131,13 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
         apply_q_left(&p_reflectors(&b), 1, &taup, &mut vw);
         (Some(uw), Some(vw))
     } else {
-        bidiag_qr(&mut d, &mut e, None, None).map_err(|_| Error::NoConvergence { op })?;
+        // Values only: dqds, or implicit QR where dqds declines.
+        match bidiag_values(&d, &e) {
+            Some(s) => d = s,
+            None => {
+                bidiag_qr(&mut d, &mut e, None, None).map_err(|_| Error::NoConvergence { op })?
+            }
+        }
         (None, None)
     };
     // Non-negative values, sorted descending.

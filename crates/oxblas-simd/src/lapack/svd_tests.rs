@@ -7,6 +7,7 @@ use oxblas_core::{Mat, Scalar, SvdMode};
 
 use super::svd;
 use super::svd_dc::bidiag_dc;
+use super::svd_dqds::bidiag_values;
 
 struct Rng(u64);
 
@@ -271,4 +272,55 @@ fn bidiag_dc_hard_cases() {
         let ratio = worst / (bnorm * n as f64 * eps);
         assert!(ratio <= 10.0, "residual {ratio} (n {n})");
     }
+}
+
+/// dqds values against implicit QR's on the same hard bidiagonals, and its
+/// refusal of exactly singular ones.
+#[test]
+fn dqds_values_match_qr() {
+    let mut rng = Rng(7);
+    let eps = f64::EPSILON;
+    for &n in &[1usize, 2, 3, 10, 33, 100, 257] {
+        let mut cases: Vec<(Vec<f64>, Vec<f64>)> = vec![
+            (
+                (0..n).map(|_| rng.next()).collect(),
+                (0..n - 1).map(|_| rng.next()).collect(),
+            ),
+            (
+                (0..n).map(|i| 0.7f64.powi(i as i32)).collect(),
+                (0..n - 1).map(|i| 0.7f64.powi(i as i32)).collect(),
+            ),
+            (vec![1.0; n], vec![1.0; n - 1]),
+            (
+                (0..n)
+                    .map(|i| if i % 2 == 0 { 1e-12 } else { 3.0 })
+                    .collect(),
+                (0..n - 1)
+                    .map(|i| if i % 3 == 0 { 0.0 } else { 1e-9 })
+                    .collect(),
+            ),
+        ];
+        cases.push((vec![1e-300; n], vec![1e-300; n - 1]));
+        for (d, e) in cases {
+            let bnorm = d.iter().chain(&e).fold(0.0f64, |m, x| m.max(x.abs()));
+            let mut got = bidiag_values(&d, &e).expect("dqds accepts nonsingular");
+            let (mut dq, mut eq) = (d.clone(), e.clone());
+            svd::bidiag_qr(&mut dq, &mut eq, None, None).expect("qr");
+            let mut want: Vec<f64> = dq.iter().map(|x| x.abs()).collect();
+            got.sort_by(|a, b| b.partial_cmp(a).unwrap());
+            want.sort_by(|a, b| b.partial_cmp(a).unwrap());
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() <= 10.0 * n as f64 * eps * bnorm,
+                    "dqds {g} vs qr {w} (n {n})"
+                );
+            }
+        }
+    }
+    // An exactly zero diagonal entry: declined (the caller uses QR).
+    assert!(bidiag_values(&[1.0, 0.0, 2.0], &[0.5, 0.5]).is_none());
+    assert_eq!(
+        bidiag_values::<f64>(&[0.0, 0.0], &[0.0]),
+        Some(vec![0.0, 0.0])
+    );
 }
