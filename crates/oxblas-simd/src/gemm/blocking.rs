@@ -105,8 +105,8 @@ fn detect() -> Option<Caches> {
 }
 
 /// Tiny caches used under Miri: Miri's isolation forbids reading sysfs, and
-/// with these the blocks become KC = 64, MC = 24 (portable f64 kernel) and
-/// NC = 32, so products of a few dozen rows and columns, small enough for the
+/// with these the blocks of the portable 4x4 kernel become KC = 64, MC = 24,
+/// NC = 32 (f64) and KC = 96, MC = 32, NC = 40 (f32), so products of a few dozen rows and columns, small enough for the
 /// interpreter, still cross every block boundary (see the Miri tests in
 /// `gemm/tests.rs`).
 #[cfg(miri)]

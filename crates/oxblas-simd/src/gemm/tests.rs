@@ -175,8 +175,9 @@ fn check_one<T: Scalar>(
 
 /// `full`, or `miri` under Miri: the interpreter manages a few thousand
 /// multiply-adds per second here, so there every list shrinks to sizes that
-/// still hit each edge case (under Miri the blocking is KC = 64, MC = 24, NC = 32 for
-/// the portable f64 kernel: see `blocking.rs`).
+/// still hit each edge case (under Miri the portable kernel's blocking is
+/// KC = 64, MC = 24, NC = 32 for f64 and 96, 32, 40 for f32: see
+/// `blocking.rs`).
 fn pick<U>(full: &'static [U], miri: &'static [U]) -> &'static [U] {
     if cfg!(miri) {
         miri
@@ -306,8 +307,16 @@ fn block_boundaries<T: Scalar>() {
                 (5, 4081, 3),
                 (19, 200, 300),
             ],
-            // Across MC = 24 / 48, KC = 64 and NC = 32 / 64 (f64 / f32).
-            &[(25, 5, 9), (5, 33, 3), (5, 4, 65), (26, 34, 3), (49, 3, 2)],
+            // Across MC = 24 / 32, KC = 64 / 96 and NC = 32 / 40 (f64 / f32).
+            &[
+                (25, 5, 9),
+                (5, 33, 3),
+                (5, 4, 65),
+                (26, 34, 3),
+                (49, 3, 2),
+                (33, 41, 3),
+                (5, 4, 97),
+            ],
         );
         for &(m, n, k) in sizes {
             check_one::<T>(m, n, k, l, -1.0, 2.5, false, &run);
@@ -542,5 +551,5 @@ fn miri_blocking_is_tiny() {
     let d = blocking::Blocking::new(4, 4, 8, blocking::caches());
     assert_eq!((d.kc, d.mc, d.nc), (64, 24, 32));
     let s = blocking::Blocking::new(4, 4, 4, blocking::caches());
-    assert_eq!((s.kc, s.mc, s.nc), (64, 48, 64));
+    assert_eq!((s.kc, s.mc, s.nc), (96, 32, 40));
 }
