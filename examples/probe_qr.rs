@@ -3,7 +3,8 @@
 //! process, on the same inputs, alternating the two and taking medians.
 //!
 //! `cargo run --release --example probe_qr --features openblas [-- qr|q|lstsq] [N...]`
-//! (`-- loop N`: only the simd QR of an `N x N` matrix, repeatedly, for `perf`).
+//! (`-- loop N [q]`: only the simd QR (or thin Q) of an `N x N` matrix,
+//! repeatedly for 10 s, for `perf`).
 //!
 //! Prints GFLOP/s (QR 4n^3/3; thin Q of a square matrix 4n^3/3; least squares
 //! as seconds) and the ratio `openblas time / simd time` (above 1: simd is
@@ -120,9 +121,15 @@ fn main() {
     if args.iter().any(|a| a == "loop") {
         let n = sizes.first().copied().unwrap_or(1024);
         let a = random(n, n, 3);
+        let f = qr::factor(a.as_ref()).expect("finite");
+        let q = args.iter().any(|a| a == "q");
         let t = std::time::Instant::now();
         while t.elapsed().as_secs_f64() < 10.0 {
-            std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+            if q {
+                std::hint::black_box(qr::form_q(&f, QrMode::Reduced).expect("fits"));
+            } else {
+                std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+            }
         }
         return;
     }

@@ -11,13 +11,14 @@ use crate::lapack::util::{all_finite, pgemm, to_row_major};
 /// `T` on the way), then applied to the trailing columns in compact WY form
 /// (three gemm calls). Wider panels make the trailing gemm calls faster (their
 /// inner dimension is the panel width) but the panel's own work larger.
-/// Timed with `examples/probe_qr.rs` (n = 256: 16 to 32 within noise,
-/// n = 1024: 48 to 96 within noise).
+/// Timed with `examples/probe_qr.rs` (n = 64: 8 (a panel is one leaf) ahead
+/// of 16 and 32; n = 256: 24 ahead of 16 and 32; n = 1024: 48 to 96 within
+/// noise).
 #[cfg(not(test))]
 pub(crate) fn block_size(m: usize, n: usize) -> usize {
     let k = m.min(n);
-    if k <= 128 {
-        16
+    if k <= 96 {
+        8
     } else if k <= 384 {
         24
     } else {

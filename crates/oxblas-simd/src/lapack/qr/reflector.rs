@@ -18,7 +18,7 @@ pub(crate) fn householder<T: Scalar>(x: &mut [T]) -> T {
         return T::ZERO;
     }
     let mut alpha = head[0];
-    let mut beta = -alpha.hypot(xnorm).copysign(alpha);
+    let mut beta = -safe_hypot(alpha, xnorm).copysign(alpha);
     let safmin = T::MIN_POSITIVE / T::EPSILON;
     let mut knt = 0;
     if beta.abs() < safmin {
@@ -31,7 +31,7 @@ pub(crate) fn householder<T: Scalar>(x: &mut [T]) -> T {
             alpha *= rsafmn;
         }
         xnorm = nrm2(tail);
-        beta = -alpha.hypot(xnorm).copysign(alpha);
+        beta = -safe_hypot(alpha, xnorm).copysign(alpha);
     }
     let tau = (beta - alpha) / beta;
     scale(T::ONE / (alpha - beta), tail);
@@ -40,6 +40,22 @@ pub(crate) fn householder<T: Scalar>(x: &mut [T]) -> T {
     }
     head[0] = beta;
     tau
+}
+
+/// $\sqrt{a^2 + b^2}$: the plain formula when both squares are far from
+/// overflow and underflow (the common case, several times faster than
+/// `hypot`), else `hypot`.
+#[inline(always)]
+fn safe_hypot<T: Scalar>(a: T, b: T) -> T {
+    let big = a.abs().max(b.abs());
+    // sqrt(MAX) * eps and sqrt(MIN_POSITIVE) / eps: squares and their sum stay normal.
+    let hi = T::MAX.sqrt() * T::EPSILON;
+    let lo = T::MIN_POSITIVE.sqrt() / T::EPSILON;
+    if big < hi && big > lo {
+        (a * a + b * b).sqrt()
+    } else {
+        a.hypot(b)
+    }
 }
 
 /// Applies $H = I - \tau v v^T$ (`v[0] = 1` implied, `v[1..]` given) to the
@@ -91,6 +107,12 @@ impl<T: Scalar> BlockReflector<T> {
             t[(c, c)] = tau[c];
         }
         Ok(BlockReflector { vt, t })
+    }
+
+    /// The triangular factor `T`.
+    #[cfg(test)]
+    pub(crate) fn t(&self) -> &Mat<T> {
+        &self.t
     }
 
     /// `c <- (I - V T' V^T) c` with `T' = T^T` (`transposed`, i.e. applying

@@ -229,3 +229,38 @@ fn ill_conditioned_matrices_keep_small_residuals() {
     check(with_condition::<f32>(33, 1e2, 5).as_ref());
     check(with_condition::<f32>(33, 1e6, 6).as_ref());
 }
+
+#[test]
+fn recursive_panel_matches_blocked_qr_and_larft() {
+    // Wide panels recurse through both split rules (k >= 16 rounds to 4).
+    for &(len, k) in &[(70usize, 40usize), (40, 40), (33, 17), (9, 3), (5, 1)] {
+        let a = random::<f64>(len, k, (len + k) as u64);
+        let mut y = a.transpose();
+        let mut tau = vec![0.0; k];
+        let mut t = Mat::<f64>::zeros(k, k);
+        super::panel::panel_qr(y.as_mut(), &mut tau, t.as_mut()).unwrap();
+        let f = y.transpose();
+        let g = factor(a.as_ref()).unwrap();
+        let tol = 1e3 * len as f64 * f64::EPSILON;
+        for (x, y) in tau.iter().zip(&g.tau) {
+            assert!((x - y).abs() <= tol, "{len}x{k}: tau {x} against {y}");
+        }
+        for i in 0..len {
+            for j in 0..k {
+                let d = (f[(i, j)] - g.factors[(i, j)]).abs();
+                assert!(d <= tol, "{len}x{k}: factor ({i}, {j}) differs by {d}");
+            }
+        }
+        let refl = super::reflector::BlockReflector::new(f.as_ref(), &tau).unwrap();
+        for i in 0..k {
+            for j in 0..k {
+                if i > j {
+                    assert_eq!(t[(i, j)], 0.0, "T must stay upper triangular");
+                } else {
+                    let d = (t[(i, j)] - refl.t()[(i, j)]).abs();
+                    assert!(d <= tol, "{len}x{k}: T ({i}, {j}) differs by {d}");
+                }
+            }
+        }
+    }
+}
