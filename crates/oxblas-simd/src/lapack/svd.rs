@@ -97,7 +97,7 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
     let mut qr_tau = Vec::new();
     let mut qr_factors = None;
     let mut b = if use_qr {
-        qr_tau = pulp::Arch::new().dispatch(QrOp(&mut a));
+        qr_tau = blocked_qr(&mut a);
         let mut r = ColMat::zeros(n, n);
         for j in 0..n {
             r.col_mut(j)[..=j].copy_from_slice(&a.col(j)[..=j]);
@@ -179,6 +179,25 @@ fn tall<T: Scalar>(mut a: ColMat<T>, mode: Option<SvdMode>, op: Op) -> Result<Fa
         .as_ref()
         .is_none_or(|u| u.rows == m && u.cols == ucols && bm <= m));
     Ok((s, u, v))
+}
+
+/// Householder QR of `a` in place (`geqrf` layout: `R` on and above the
+/// diagonal, the reflectors below), by the crate's blocked QR; the
+/// unblocked [`householder_qr`] should that refuse the input.
+fn blocked_qr<T: Scalar>(a: &mut ColMat<T>) -> Vec<T> {
+    let (m, n) = (a.rows, a.cols);
+    let qr = MatRef::from_parts(&a.data, 0, m, n, 1, m as isize).and_then(super::qr::factor);
+    match qr {
+        Ok(qr) => {
+            for j in 0..n {
+                for (i, x) in a.col_mut(j).iter_mut().enumerate() {
+                    *x = qr.factors[(i, j)];
+                }
+            }
+            qr.tau
+        }
+        Err(_) => pulp::Arch::new().dispatch(QrOp(a)),
+    }
 }
 
 /// [`householder_qr`] as a pulp operation (inlined into the dispatched
