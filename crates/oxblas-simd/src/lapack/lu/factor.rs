@@ -3,11 +3,10 @@
 use oxblas_core::{validate, Error, Lu, MatMut, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::lapack::util::{
-    self, all_finite, apply_swaps, pgemm, split_point, to_row_major, vectorized,
-};
+use crate::lapack::util::{self, pgemm, split_point, vectorized};
 
 use super::leaf::leaf;
+use super::par::{copy_checked, swaps};
 use super::trsm::solve_unit_lower;
 
 /// Widest panel factored by the unblocked kernel ([`leaf`]): the shared
@@ -31,18 +30,11 @@ const LEAF: usize = 2 * util::LEAF;
 ///   before any work).
 pub fn factor<T: Scalar>(a: oxblas_core::MatRef<'_, T>) -> Result<Lu<T>> {
     let n = validate::square(Op::Lu, a.shape())?;
-    // Copy, then check the contiguous copy (vectorized) before any work.
-    let mut factors = to_row_major(a);
-    if !all_finite(factors.as_slice()) {
-        return Err(Error::NonFinite { op: Op::Lu });
-    }
+    let par = current_par();
+    // Copy, and check the copy before any work.
+    let mut factors = copy_checked(a, par).ok_or(Error::NonFinite { op: Op::Lu })?;
     let mut pivots = vec![0; n];
-    factor_in_place(
-        factors.as_mut(),
-        &mut pivots,
-        current_par(),
-        &mut Vec::new(),
-    )?;
+    factor_in_place(factors.as_mut(), &mut pivots, par, &mut Vec::new())?;
     Ok(Lu { factors, pivots })
 }
 
@@ -71,7 +63,7 @@ pub(crate) fn factor_in_place<T: Scalar>(
     let (mut left, right) = a.split_at_col(n1);
     factor_in_place(left.rb_mut(), piv1, par, buf)?;
     let mut right = right;
-    apply_swaps(right.rb_mut(), piv1);
+    swaps(right.rb_mut(), piv1, par);
     {
         let (l11, l21) = left.rb().split_at_row(n1);
         let (mut r_top, mut r_bot) = right.rb_mut().split_at_row(n1);
@@ -81,7 +73,7 @@ pub(crate) fn factor_in_place<T: Scalar>(
     let (_, r_bot) = right.split_at_row(n1);
     factor_in_place(r_bot, piv2, par, buf)?;
     let (_, l_bot) = left.split_at_row(n1);
-    apply_swaps(l_bot, piv2);
+    swaps(l_bot, piv2, par);
     for p in piv2.iter_mut() {
         *p += n1;
     }

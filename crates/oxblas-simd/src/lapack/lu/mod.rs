@@ -23,6 +23,7 @@
 
 mod factor;
 mod leaf;
+mod par;
 mod solve;
 #[cfg(test)]
 mod tests;
