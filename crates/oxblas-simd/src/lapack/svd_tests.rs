@@ -324,3 +324,22 @@ fn dqds_values_match_qr() {
         Some(vec![0.0, 0.0])
     );
 }
+
+/// Deeper divide-and-conquer trees (several merge levels) on graded and
+/// clustered spectra.
+#[test]
+fn svd_dc_deep_tree() {
+    let mut rng = Rng(0x5eed);
+    let n = 260;
+    let graded: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(-15.0 * i as f64 / (n - 1) as f64))
+        .collect();
+    let clustered: Vec<f64> = (0..n)
+        .map(|i| [1.0, 1e-4, 1e-12][i % 3] * (1.0 + 1e-14 * i as f64))
+        .collect();
+    for mut s in [graded, clustered] {
+        s.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let a = with_values(&mut rng, n, n, &s);
+        check::<f64>(&a, n, n, Some(&s));
+    }
+}
