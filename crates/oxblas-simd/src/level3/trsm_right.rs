@@ -175,7 +175,7 @@ pub(crate) unsafe fn solve_rows<T: Scalar>(
 ///   neither each other nor the rows of `l` read, and nothing else accesses
 ///   them during the call;
 /// - `invd` has at least `j0 + nj` entries.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 pub(crate) unsafe fn solve_panel<T: Scalar>(
     m: usize,
     j0: usize,
@@ -223,6 +223,7 @@ pub(crate) unsafe fn solve_panel<T: Scalar>(
 ///
 /// # Safety
 /// `x + r * xrs` is readable for `k` elements for every `r < mi`.
+#[allow(clippy::needless_range_loop)] // a 4 x 4 tile indexed by row and column
 pub(crate) unsafe fn tile_gram<T: Scalar>(
     mi: usize,
     k: usize,
@@ -373,7 +374,7 @@ mod avx {
 
     /// See `super::solve_panel` (same contract; f64, AVX2+FMA present).
     #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     pub(super) unsafe fn panel_f64(
         m: usize,
         j0: usize,
@@ -441,6 +442,7 @@ mod avx {
 
     /// See `super::tile_gram` (f64, AVX2+FMA present).
     #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
     pub(super) unsafe fn gram_f64(mi: usize, k: usize, x: *const f64, xrs: isize) -> [[f64; 4]; 4] {
         // SAFETY: rows past `mi` are clamped to row mi - 1 (read only); the
         // loads are inside the k elements of each row (caller).

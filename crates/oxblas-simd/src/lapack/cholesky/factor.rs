@@ -60,7 +60,7 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
 /// when `n` rows of `T` are a multiple of 512 bytes long (and n >= 64).
 fn padded_stride<T>(n: usize) -> usize {
     let size = core::mem::size_of::<T>().max(1);
-    if n >= 64 && (n * size) % 512 == 0 {
+    if n >= 64 && (n * size).is_multiple_of(512) {
         n + 64 / size
     } else {
         n
@@ -94,6 +94,7 @@ fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()>
 /// of its rows (dot products of contiguous rows) and factored in place, then
 /// the rows below solve for the same four columns (level 3's panel kernel:
 /// 4 x 4 tiles of dot products, independent of each other).
+#[allow(clippy::needless_range_loop)] // 4 x 4 tile indexed by row and column
 fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
     debug_assert!(n <= LEAF);
@@ -132,7 +133,8 @@ fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
                     d -= t[c][q] * t[c][q];
                 }
                 // Not positive (or NaN): the leading minor of this order fails.
-                if !(d > T::ZERO) {
+                let positive = d > T::ZERO;
+                if !positive {
                     return Err(Error::NotPositiveDefinite {
                         index: offset + j0 + c,
                     });
