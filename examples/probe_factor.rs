@@ -7,8 +7,9 @@
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
 //! column-major copy made outside the timed region; the simd time includes
-//! its own copy of the input, as the API does. With `threads`: the simd LU
-//! and Cholesky at n = 1024 with 2 threads against 1. With `solo`: only the
+//! its own copy of the input, as the API does. With `threads`: the simd LU,
+//! Cholesky and QR at n = 1024 with 2 threads against 1 (wall clock), beside
+//! OpenBLAS's own 2-against-1 speed-up. With `solo`: only the
 //! simd factorizations, in a loop, for a profiler.
 
 use std::time::Instant;
@@ -138,6 +139,10 @@ fn main() {
         std::process::exit(status.code().unwrap_or(1));
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("openblas-threads-child") {
+        openblas_threads_child(&args[1..]);
+        return;
+    }
     let quick = args.iter().any(|a| a == "quick");
     let rounds = if quick { 3 } else { 7 };
     let only: Vec<&str> = args
@@ -340,33 +345,150 @@ fn main() {
         }
     }
     if args.iter().any(|a| a == "threads") {
-        let n = 1024;
-        println!("simd, n = {n}: 2 threads against 1 (speed-up, wall clock)");
-        WALL.store(true, std::sync::atomic::Ordering::Relaxed);
-        for op in ["lu", "chol"] {
-            let a = if op == "lu" { random(n, 1) } else { spd(n) };
-            let run = || {
-                if op == "lu" {
-                    std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
-                } else {
-                    std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
+        threads(rounds, &want);
+    }
+}
+
+/// Wall seconds of one call of each of the three LAPACK factorizations at
+/// order `n` (column-major copies restored outside the timed region).
+fn openblas_call(op: &str, n: usize) -> Box<dyn FnMut() -> f64> {
+    let a = match op {
+        "chol" => spd(n),
+        "lu" => random(n, 1),
+        _ => random(n, 3 + n as u64),
+    };
+    let src = col_major(&a);
+    let mut buf = src.clone();
+    let mut ipiv = vec![0i32; n];
+    let mut tau = vec![0.0; n];
+    let nn = n as i32;
+    let op = op.to_string();
+    Box::new(move || {
+        buf.copy_from_slice(&src);
+        timed(|| {
+            // SAFETY: buf is n x n column-major; ipiv and tau have n entries.
+            let info = unsafe {
+                match op.as_str() {
+                    "lu" => {
+                        LAPACKE_dgetrf(COL_MAJOR, nn, nn, buf.as_mut_ptr(), nn, ipiv.as_mut_ptr())
+                    }
+                    "chol" => LAPACKE_dpotrf(COL_MAJOR, b'L', nn, buf.as_mut_ptr(), nn),
+                    _ => LAPACKE_dgeqrf(COL_MAJOR, nn, nn, buf.as_mut_ptr(), nn, tau.as_mut_ptr()),
                 }
             };
-            let mut t = [0.0; 2];
-            for (slot, threads) in [1usize, 2].into_iter().enumerate() {
-                oxblas_simd::set_num_threads(threads);
-                run();
-                t[slot] = median((0..rounds).map(|_| timed(run)).collect());
-            }
-            println!(
-                "{op:<10} {:>6} 1T {:.4}s 2T {:.4}s speed-up {:.2}x",
-                n,
-                t[0],
-                t[1],
-                t[0] / t[1]
-            );
+            assert_eq!(info, 0);
+        })
+    })
+}
+
+/// (median, min) of `rounds` calls.
+fn med_min(rounds: usize, f: &mut dyn FnMut() -> f64) -> (f64, f64) {
+    f();
+    let v: Vec<f64> = (0..rounds).map(|_| f()).collect();
+    let min = v.iter().cloned().fold(f64::INFINITY, f64::min);
+    (median(v), min)
+}
+
+/// `threads`: simd 1 vs 2 threads at n = 1024 (wall clock, 1T and 2T calls
+/// interleaved so that load from other processes hits both alike), and
+/// OpenBLAS's own 1 vs 2 threads for context (its 2-thread run is a child
+/// process started with OPENBLAS_NUM_THREADS=2: the LAPACK copy of the runtime
+/// reads the thread count only when it loads).
+fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
+    let n = 1024;
+    WALL.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ops: Vec<&str> = ["lu", "chol", "qr"]
+        .into_iter()
+        .filter(|op| want(op))
+        .collect();
+    let exe = std::env::current_exe().expect("path of this example");
+    let child = std::process::Command::new(exe)
+        .arg("openblas-threads-child")
+        .args(&ops)
+        .arg(rounds.to_string())
+        .env("OPENBLAS_NUM_THREADS", "2")
+        .output()
+        .expect("run the 2-thread OpenBLAS child");
+    let child_out = String::from_utf8_lossy(&child.stdout).to_string();
+    let ob2 = |op: &str| -> Option<(f64, f64)> {
+        let line = child_out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(op))?;
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        Some((*v.first()?, *v.get(1)?))
+    };
+    println!("n = {n}, wall clock, {rounds} rounds: seconds as median (min); speed-up = 1T / 2T");
+    println!(
+        "{:<6} {:>17} {:>17} {:>12}   {:>17} {:>17} {:>12}",
+        "op", "simd 1T", "simd 2T", "speed-up", "openblas 1T", "openblas 2T", "speed-up"
+    );
+    for op in ops {
+        let a = match op {
+            "chol" => spd(n),
+            "lu" => random(n, 1),
+            _ => random(n, 3 + n as u64),
+        };
+        let run = || match op {
+            "lu" => drop(std::hint::black_box(
+                lu::factor(a.as_ref()).expect("finite"),
+            )),
+            "chol" => drop(std::hint::black_box(
+                cholesky::factor(a.as_ref()).expect("spd"),
+            )),
+            _ => drop(std::hint::black_box(
+                qr::factor(a.as_ref()).expect("finite"),
+            )),
+        };
+        let (mut t1, mut t2) = (Vec::new(), Vec::new());
+        for threads in [1usize, 2] {
+            oxblas_simd::set_num_threads(threads);
+            run();
+        }
+        for _ in 0..rounds {
+            oxblas_simd::set_num_threads(1);
+            t1.push(timed(run));
+            oxblas_simd::set_num_threads(2);
+            t2.push(timed(run));
         }
         oxblas_simd::set_num_threads(1);
+        let min = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+        let (s1, s2) = (
+            (median(t1.clone()), min(&t1)),
+            (median(t2.clone()), min(&t2)),
+        );
+        let o1 = med_min(rounds, &mut openblas_call(op, n));
+        let cell = |t: (f64, f64)| format!("{:.4} ({:.4})", t.0, t.1);
+        let up = |a: (f64, f64), b: (f64, f64)| format!("{:.2} ({:.2})", a.0 / b.0, a.1 / b.1);
+        let (o2, oup) = match ob2(op) {
+            Some(o2) => (cell(o2), up(o1, o2)),
+            None => ("-".to_string(), "-".to_string()),
+        };
+        println!(
+            "{op:<6} {:>17} {:>17} {:>12}   {:>17} {:>17} {:>12}",
+            cell(s1),
+            cell(s2),
+            up(s1, s2),
+            cell(o1),
+            o2,
+            oup
+        );
+    }
+}
+
+/// The child of `threads`: OpenBLAS alone, thread count from the
+/// environment; prints `op median min` lines.
+fn openblas_threads_child(args: &[String]) {
+    WALL.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rounds = args.iter().find_map(|a| a.parse().ok()).unwrap_or(3);
+    for op in ["lu", "chol", "qr"] {
+        if args.iter().any(|a| a == op) {
+            let (med, min) = med_min(rounds, &mut openblas_call(op, 1024));
+            println!("{op} {med} {min}");
+        }
     }
 }
 
