@@ -13,7 +13,9 @@
 //!    difference `d_i - lambda_j` is accurate;
 //! 3. `z` recomputed from the roots (Gu-Eisenstat), so that the vectors
 //!    `(z_i / (d_i - lambda_j))_i` are orthogonal to working precision;
-//! 4. the new vectors `Q [U]` by one gemm per merge.
+//! 4. the new vectors `Q [U]` by two gemms per merge that skip the zero
+//!    blocks of `Q` (columns grouped as top-only, mixed by deflation,
+//!    bottom-only), about half the flops of one dense product.
 
 use oxblas_core::{MatMut, MatRef, Scalar};
 
@@ -119,6 +121,11 @@ fn merge<T: Scalar>(
         // The coupling is negligible: the halves' eigenpairs stand.
         return Ok(());
     }
+    // Column structure: 1 = nonzero only in the top rows (lo..mid), 2 =
+    // only in the bottom rows, 3 = both (after a deflating rotation mixed a
+    // top and a bottom column). The final product skips the zero blocks.
+    let h = mid - lo;
+    let mut ctype: Vec<u8> = (0..k).map(|j| if j < h { 1 } else { 2 }).collect();
     let mut prev: Option<usize> = None;
     for &j in &idx {
         if rho * zv[j].abs() <= tol {
@@ -150,6 +157,7 @@ fn merge<T: Scalar>(
                 dv[p] = dp * c * c + dj * s * s;
                 dv[j] = dp * s * s + dj * c * c;
                 deflated[p] = true;
+                ctype[j] |= ctype[p];
             }
         }
         prev = Some(j);
@@ -174,43 +182,49 @@ fn merge<T: Scalar>(
     let mut org = vec![0usize; kk];
     let mut tau = vec![T::ZERO; kk];
     let mut delta = vec![T::ZERO; kk * kk];
-    for j in 0..kk {
-        let (o, t) = secular_root(&ds, &zs, rho, j, &mut delta[j * kk..(j + 1) * kk])?;
-        org[j] = o;
-        tau[j] = t;
-    }
-    // Gu-Eisenstat: the z that makes the computed roots exact.
-    let mut zh = vec![T::ZERO; kk];
-    for i in 0..kk {
-        // (lambda_i - d_i) / rho * prod_{j != i} (lambda_j - d_i) / (d_j - d_i)
-        let mut p = -delta[i + i * kk] / rho;
-        for j in 0..kk {
-            if j != i {
-                p *= -delta[i + j * kk] / (ds[j] - ds[i]);
+    super::util::vectorized(
+        #[inline(always)]
+        || -> Result<(), NotConverged> {
+            for j in 0..kk {
+                let (o, t) = secular_root(&ds, &zs, rho, j, &mut delta[j * kk..(j + 1) * kk])?;
+                org[j] = o;
+                tau[j] = t;
             }
-        }
-        zh[i] = p.abs().sqrt().copysign(zs[i]);
-    }
-    // Eigenvectors of D + rho z z^T: u_ij = zh_i / (d_i - lambda_j), normalized.
-    let mut u = ColMat::<T>::zeros(kk, kk);
-    for j in 0..kk {
-        let col = u.col_mut(j);
-        for i in 0..kk {
-            col[i] = zh[i] / delta[i + j * kk];
-        }
-        let nr = super::spectral_util::nrm2(col);
-        let inv = nr.recip();
-        for x in col.iter_mut() {
-            *x *= inv;
-        }
-    }
-    // New vectors: Q[:, keep] U (rows lo..hi).
+            Ok(())
+        },
+    )?;
+    // Gu-Eisenstat: the z that makes the computed roots exact.
+    let u = super::util::vectorized(
+        #[inline(always)]
+        || secular_vectors(&ds, &zs, rho, &delta),
+    );
+    // New vectors: Q[:, keep] U (rows lo..hi), as two products that skip
+    // the zero blocks of Q: columns grouped top-only, dense, bottom-only.
+    let mut grp: Vec<usize> = (0..kk).collect();
+    let key = |c: usize| match ctype[keep[c]] {
+        1 => 0u8,
+        3 => 1,
+        _ => 2,
+    };
+    grp.sort_by_key(|&c| key(c));
+    let n1 = grp.iter().filter(|&&c| key(c) == 0).count();
+    let n2 = grp.iter().filter(|&&c| key(c) == 2).count();
+    let n13 = kk - n2;
     let mut qk = ColMat::<T>::zeros(k, kk);
-    for (c, &j) in keep.iter().enumerate() {
-        qk.col_mut(c).copy_from_slice(&z.col(lo + j)[lo..hi]);
+    for (r, &c) in grp.iter().enumerate() {
+        qk.col_mut(r).copy_from_slice(&z.col(lo + keep[c])[lo..hi]);
+    }
+    // U with its rows in the same (grouped) order.
+    let mut ug = ColMat::<T>::zeros(kk, kk);
+    for j in 0..kk {
+        let (src, dst) = (u.col(j), ug.col_mut(j));
+        for (r, &c) in grp.iter().enumerate() {
+            dst[r] = src[c];
+        }
     }
     let mut out = ColMat::<T>::zeros(k, kk);
-    gemm_cm(&qk, &u, &mut out);
+    gemm_block(&qk, 0, 0, h, n13, &ug, 0, &mut out, 0);
+    gemm_block(&qk, h, n1, k - h, kk - n1, &ug, n1, &mut out, h);
     for (c, &j) in keep.iter().enumerate() {
         z.col_mut(lo + j)[lo..hi].copy_from_slice(out.col(c));
         d[lo + j] = ds[org[c]] + tau[c];
@@ -218,17 +232,111 @@ fn merge<T: Scalar>(
     Ok(())
 }
 
-/// `c = a b` for column-major matrices, through the crate's gemm.
-pub(crate) fn gemm_cm<T: Scalar>(a: &ColMat<T>, b: &ColMat<T>, c: &mut ColMat<T>) {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    debug_assert!(b.rows == k && c.rows == m && c.cols == n);
-    if m == 0 || n == 0 {
+/// The eigenvectors of `diag(ds) + rho z z^T` from the roots (`delta[i +
+/// j kk] = ds[i] - lambda_j`): Gu and Eisenstat's `zh` (the `z` for which
+/// the computed roots are exact, sign of `zs`), then column `j` is
+/// `(zh_i / delta_ij)_i`, normalized.
+#[inline(always)]
+fn secular_vectors<T: Scalar>(ds: &[T], zs: &[T], rho: T, delta: &[T]) -> ColMat<T> {
+    let kk = ds.len();
+    // prod_i = (lambda_i - d_i) / rho * prod_{j != i} (lambda_j - d_i) / (d_j - d_i),
+    // accumulated column by column (contiguous in i).
+    let mut prod: Vec<T> = (0..kk).map(|i| -delta[i + i * kk] / rho).collect();
+    for j in 0..kk {
+        let col = &delta[j * kk..(j + 1) * kk];
+        let dj = ds[j];
+        for (i, (p, &del)) in prod.iter_mut().zip(col).enumerate() {
+            if i != j {
+                *p *= -del / (dj - ds[i]);
+            }
+        }
+    }
+    let zh: Vec<T> = prod
+        .iter()
+        .zip(zs)
+        .map(|(&p, &z)| p.abs().sqrt().copysign(z))
+        .collect();
+    let mut u = ColMat::<T>::zeros(kk, kk);
+    for j in 0..kk {
+        let col = u.col_mut(j);
+        let dcol = &delta[j * kk..(j + 1) * kk];
+        for ((x, &z), &del) in col.iter_mut().zip(&zh).zip(dcol) {
+            *x = z / del;
+        }
+        let inv = super::spectral_util::nrm2(col).recip();
+        for x in col.iter_mut() {
+            *x *= inv;
+        }
+    }
+    u
+}
+
+/// `out[r0..r0 + rows, :] = a[r0..r0 + rows, c0..c0 + inner] *
+/// b[b0..b0 + inner, :]` for column-major matrices, through the crate's
+/// gemm (rows left zero when `inner == 0`).
+#[allow(clippy::too_many_arguments)]
+fn gemm_block<T: Scalar>(
+    a: &ColMat<T>,
+    r0: usize,
+    c0: usize,
+    rows: usize,
+    inner: usize,
+    b: &ColMat<T>,
+    b0: usize,
+    out: &mut ColMat<T>,
+    o0: usize,
+) {
+    let n = b.cols;
+    if rows == 0 || inner == 0 || n == 0 {
         return;
     }
-    let av = MatRef::from_parts(&a.data, 0, m, k, 1, m as isize).expect("column-major view");
-    let bv = MatRef::from_parts(&b.data, 0, k, n, 1, k as isize).expect("column-major view");
-    let cv = MatMut::from_parts(&mut c.data, 0, m, n, 1, m as isize).expect("column-major view");
-    crate::gemm::gemm(T::ONE, av, bv, T::ZERO, cv, crate::current_par()).expect("shapes match");
+    let (lda, ldb, ldo) = (a.rows as isize, b.rows as isize, out.rows as isize);
+    let av = MatRef::from_parts(&a.data, r0 + c0 * a.rows, rows, inner, 1, lda).expect("in range");
+    let bv = MatRef::from_parts(&b.data, b0, inner, n, 1, ldb).expect("in range");
+    let ov = MatMut::from_parts(&mut out.data, o0, rows, n, 1, ldo).expect("in range");
+    crate::gemm::gemm(T::ONE, av, bv, T::ZERO, ov, crate::current_par()).expect("shapes");
+}
+
+/// Over the given poles, with `delta[i] = (d[i] - d_o) - t`: returns
+/// `(sum z_i^2 / delta_i, sum (z_i / delta_i)^2, sum |z_i^2 / delta_i|)`,
+/// in four independent partial sums so that the loop vectorizes.
+#[inline(always)]
+fn secular_sums<T: Scalar>(d: &[T], z: &[T], d_o: T, t: T, delta: &mut [T]) -> (T, T, T) {
+    const L: usize = 4;
+    let n = d.len();
+    let (z, delta) = (&z[..n], &mut delta[..n]);
+    let mut a = [T::ZERO; L];
+    let mut b = [T::ZERO; L];
+    let mut c = [T::ZERO; L];
+    let full = n / L * L;
+    let mut i = 0;
+    while i < full {
+        for l in 0..L {
+            let del = (d[i + l] - d_o) - t;
+            delta[i + l] = del;
+            let q = z[i + l] / del;
+            let term = z[i + l] * q;
+            a[l] += term;
+            b[l] += q * q;
+            c[l] += term.abs();
+        }
+        i += L;
+    }
+    let (mut sa, mut sb, mut sc) = (T::ZERO, T::ZERO, T::ZERO);
+    for i in full..n {
+        let del = (d[i] - d_o) - t;
+        delta[i] = del;
+        let q = z[i] / del;
+        let term = z[i] * q;
+        sa += term;
+        sb += q * q;
+        sc += term.abs();
+    }
+    (
+        sa + (a[0] + a[1]) + (a[2] + a[3]),
+        sb + (b[0] + b[1]) + (b[2] + b[3]),
+        sc + (c[0] + c[1]) + (c[2] + c[3]),
+    )
 }
 
 /// The `j`-th root (0-based, ascending) of
@@ -251,22 +359,11 @@ fn secular_root<T: Scalar>(
     let eval = |o: usize, t: T, delta: &mut [T]| -> (T, T, T, T, T) {
         // Returns (f, f', psi', phi', a bound on the rounding error of f),
         // psi over i <= j, phi over i > j.
-        let (mut psi, mut dpsi, mut phi, mut dphi, mut err) =
-            (T::ZERO, T::ZERO, T::ZERO, T::ZERO, T::ZERO);
-        for i in 0..k {
-            let del = (d[i] - d[o]) - t;
-            delta[i] = del;
-            let q = z[i] / del;
-            let term = z[i] * q;
-            if i <= j {
-                psi += term;
-                dpsi += q * q;
-            } else {
-                phi += term;
-                dphi += q * q;
-            }
-            err += term.abs();
-        }
+        let dor = d[o];
+        let (psi, dpsi, err1) = secular_sums(&d[..=j], &z[..=j], dor, t, &mut delta[..=j]);
+        let (phi, dphi, err2) =
+            secular_sums(&d[j + 1..], &z[j + 1..], dor, t, &mut delta[j + 1..k]);
+        let err = err1 + err2;
         let f = rinv + psi + phi;
         (
             f,
