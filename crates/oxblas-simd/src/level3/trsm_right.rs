@@ -537,6 +537,47 @@ mod tests {
     }
 
     #[test]
+    fn public_trsm_right_upper_all_layouts() {
+        use oxblas_core::{Diag, Side, Uplo};
+        // X U = alpha B through `level3::trsm`: U upper (row-major, so that
+        // L = U^T has strided rows and is copied), or the transpose of a
+        // row-major lower matrix (rows of L contiguous, no copy).
+        for (m, k) in [(1usize, 1usize), (5, 3), (13, 30)] {
+            let lo = lower::<f64>(k, 21 + k as u64);
+            let up = lo.transpose();
+            let b = lower::<f64>(m.max(k), 4);
+            let b = Mat::from_fn(m, k, |i, j| b[(i % b.rows(), j)]);
+            for (diag, unit) in [(Diag::NonUnit, false), (Diag::Unit, true)] {
+                for a in [up.as_ref(), lo.t()] {
+                    let mut x = b.clone();
+                    crate::level3::trsm(Side::Right, Uplo::Upper, diag, 2.0, a, x.as_mut())
+                        .unwrap();
+                    let back = times_lt(&x, &lo, unit);
+                    for i in 0..m {
+                        for j in 0..k {
+                            let e = (back[(i, j)] - 2.0 * b[(i, j)]).abs();
+                            assert!(e <= 1e-13 * k as f64, "m {m} k {k}: ({i}, {j}) off by {e}");
+                        }
+                    }
+                }
+            }
+            // alpha = 0 sets B to zero without reading it (NaN does not
+            // propagate).
+            let mut x = Mat::filled(m, k, f64::NAN);
+            crate::level3::trsm(
+                Side::Right,
+                Uplo::Upper,
+                Diag::NonUnit,
+                0.0,
+                up.as_ref(),
+                x.as_mut(),
+            )
+            .unwrap();
+            assert!(x.as_slice().iter().all(|&v| v == 0.0));
+        }
+    }
+
+    #[test]
     fn gram_tiles() {
         let x = lower::<f64>(11, 5);
         for mi in 1..=4 {
