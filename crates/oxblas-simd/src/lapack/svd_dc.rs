@@ -32,29 +32,36 @@ pub(crate) type BidiagSvd<T> = (Vec<T>, ColMat<T>, ColMat<T>);
 /// divide and conquer.
 pub(crate) fn bidiag_dc<T: Scalar>(d: &[T], e: &[T]) -> Result<BidiagSvd<T>, NotConverged> {
     debug_assert_eq!(e.len() + 1, d.len().max(1));
-    pulp::Arch::new().dispatch(DcOp { d, e })
+    solve(d, e, 0)
 }
 
-/// [`solve`] as a pulp operation, inlined into the dispatched function so
-/// that its loops compile with the machine's SIMD features.
+/// [`solve_here`] as a pulp operation: each level of the recursion runs
+/// inside the dispatched function, so that its loops compile with the
+/// machine's SIMD features (a recursive function cannot be inlined there).
 struct DcOp<'a, T> {
     d: &'a [T],
     e: &'a [T],
+    sqre: usize,
 }
 
 impl<T: Scalar> pulp::WithSimd for DcOp<'_, T> {
     type Output = Result<BidiagSvd<T>, NotConverged>;
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
-        solve(self.d, self.e, 0)
+        solve_here(self.d, self.e, self.sqre)
     }
 }
 
 /// The SVD of the `N x (N + sqre)` upper bidiagonal with diagonal `d` (`N`)
 /// and superdiagonal `e` (`N - 1 + sqre`): values, `U` (`N x N`) and `V`
 /// (`(N + sqre)` square, with the null vector last when `sqre == 1`).
-#[inline(always)]
 fn solve<T: Scalar>(d: &[T], e: &[T], sqre: usize) -> Result<BidiagSvd<T>, NotConverged> {
+    pulp::Arch::new().dispatch(DcOp { d, e, sqre })
+}
+
+/// The body of [`solve`].
+#[inline(always)]
+fn solve_here<T: Scalar>(d: &[T], e: &[T], sqre: usize) -> Result<BidiagSvd<T>, NotConverged> {
     let n = d.len();
     if n <= LEAF {
         return leaf(d, e, sqre);
