@@ -181,6 +181,26 @@ pub(crate) fn transpose_into<T: Scalar>(src: MatRef<'_, T>, mut dst: MatMut<'_, 
     const TILE: usize = 8;
     let (r, c) = src.shape();
     assert_eq!(dst.shape(), (c, r), "transpose_into: shapes must match");
+    if src.col_stride() == 1 && dst.col_stride() == 1 {
+        // Both row-major: four source rows at a time, each destination row
+        // gets four contiguous elements.
+        let mut i0 = 0;
+        while i0 + 4 <= r {
+            let rows = [0, 1, 2, 3].map(|d| src.row_slice(i0 + d).expect("unit column stride"));
+            for j in 0..c {
+                let drow = dst.row_slice(j).expect("unit column stride");
+                drow[i0..i0 + 4].copy_from_slice(&rows.map(|row| row[j]));
+            }
+            i0 += 4;
+        }
+        for i in i0..r {
+            let row = src.row_slice(i).expect("unit column stride");
+            for (j, &x) in row.iter().enumerate() {
+                dst[(j, i)] = x;
+            }
+        }
+        return;
+    }
     let (srs, scs) = (src.row_stride(), src.col_stride());
     let (drs, dcs) = (dst.row_stride(), dst.col_stride());
     let s0 = src.as_ptr();
