@@ -712,7 +712,8 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             .progress_chars("=> "),
     );
     let mut results: Vec<CaseResult> = Vec::new();
-    // (op, dtype, threads) -> (flops, n, slowest ns) of the last size.
+    // (op, dtype, threads) -> (flops, n, summed ns per call of the three
+    // columns) of the last size.
     type Key = (Op, DType, usize);
     let mut last: Vec<(Key, (f64, usize, f64))> = Vec::new();
     for &(op, dt, t, n) in &todo {
@@ -737,8 +738,9 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
             Some(format!("time budget ({deadline:.0} s) used up"))
         } else {
             predicted
-                .filter(|&p| p * 12.0 > case_cap)
-                .map(|p| format!("predicted {p:.1} s per call, over the per-case budget"))
+                .map(|p| p * 4.0)
+                .filter(|&p| p > case_cap)
+                .map(|p| format!("predicted {p:.0} s, over the per-case budget ({case_cap:.0} s)"))
         };
         let r = match skip {
             Some(why) => {
@@ -753,10 +755,12 @@ pub fn run(args: &BenchArgs) -> Result<(), String> {
                 r
             }
         };
-        let slowest = r.backends.iter().filter_map(|b| b.ns).fold(0.0, f64::max);
-        if slowest > 0.0 {
+        // A slow case costs each column one checked call and three timed
+        // rounds (no warm-up): four calls of each, so 4x this sum.
+        let sum: f64 = r.backends.iter().filter_map(|b| b.ns).sum();
+        if sum > 0.0 {
             last.retain(|(k, _)| *k != key);
-            last.push((key, (flops, n, slowest)));
+            last.push((key, (flops, n, sum)));
         }
         if let Some(bad) = r
             .backends
