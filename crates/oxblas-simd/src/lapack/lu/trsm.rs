@@ -18,6 +18,12 @@ const NB: usize = 64;
 #[cfg(test)]
 const NB: usize = 5;
 
+/// Order above which chunks of `b` with aliasing rows are solved in a copy.
+#[cfg(not(test))]
+const COPY_MIN: usize = 16;
+#[cfg(test)]
+const COPY_MIN: usize = 2;
+
 /// Columns of `X` per register block.
 const CW: usize = 16;
 
@@ -79,11 +85,10 @@ fn kernel_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
 /// Register-blocked solve of order `n <= NB` over all column chunks of `b`
 /// (`l` and `b` with unit column stride).
 ///
-/// When rows lie a multiple of 1 KiB apart (n = 256, 1024, ... in the LU's
-/// working matrix), a chunk's rows and the rows of `l` map to a few cache
-/// sets and evict each other; then the strict lower triangle of `l` and each
-/// chunk are copied to contiguous scratch first (`n^2 / 2 + 2 n CW` moves
-/// against `n^2 CW` FMAs per chunk).
+/// When rows of `b` lie a multiple of 1 KiB apart (n = 256, 1024, ... in the
+/// LU's working matrix), a chunk's rows map to a few cache sets and evict
+/// each other; then (above `COPY_MIN` rows) each chunk is copied to contiguous
+/// scratch first (`2 n CW` moves against `n^2 CW / 2` FMAs).
 #[inline(always)]
 fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let (n, k) = b.shape();
@@ -91,21 +96,8 @@ fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let bp = b.ptr_at_mut(0, 0);
     let size = core::mem::size_of::<T>();
     let aliased = |rs: isize| (rs.unsigned_abs() * size).is_multiple_of(1024);
-    let packed_l;
-    let (lp, lrs) = if aliased(l.row_stride()) || aliased(brs) {
-        let mut lc = vec![T::ZERO; n * n];
-        for i in 1..n {
-            for j in 0..i {
-                // SAFETY: j < i < n: inside `l`.
-                lc[i * n + j] = unsafe { *l.get_unchecked(i, j) };
-            }
-        }
-        packed_l = lc;
-        (packed_l.as_ptr(), n as isize)
-    } else {
-        (l.as_ptr(), l.row_stride())
-    };
-    let copy = aliased(brs);
+    let (lp, lrs) = (l.as_ptr(), l.row_stride());
+    let copy = n > COPY_MIN && aliased(brs);
     let mut tmp = vec![T::ZERO; if copy || k % CW != 0 { n * CW } else { 0 }];
     let mut c0 = 0;
     while c0 < k {
