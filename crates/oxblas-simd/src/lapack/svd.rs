@@ -3,13 +3,15 @@
 //! For `m >= n` (a wide matrix is handled through its transpose):
 //! 1. Scale `A` into a safe range if its largest entry is near overflow or
 //!    underflow.
-//! 2. For a tall matrix (`m >= 5n/3`), a Householder QR first, so that the
-//!    bidiagonalization works on the `n x n` factor `R`.
+//! 2. For a tall matrix (`m >= 5n/3`), the crate's blocked Householder QR
+//!    first, so that the bidiagonalization works on the `n x n` factor `R`.
 //! 3. Blocked Householder bidiagonalization $A = Q B P^T$ (`svd_bidiag`).
-//! 4. The SVD of the upper bidiagonal `B` by implicit-shift QR sweeps
-//!    (Golub-Kahan with a Wilkinson shift, zero-chasing for negligible
-//!    diagonal entries), accumulating the rotations onto `Q` and `P`
-//!    (`bidiag_qr`).
+//! 4. With vectors: $B = U_B \Sigma V_B^T$ by divide and conquer
+//!    (`svd_dc`, implicit-shift QR `bidiag_qr` at its leaves), then
+//!    $U = Q U_B$, $V = P V_B$ by compact-WY products. Values only: shifted
+//!    dqds (`svd_dqds`), or the implicit-shift QR sweeps (Golub-Kahan with a
+//!    Wilkinson shift, zero-chasing for negligible diagonal entries) where
+//!    dqds declines.
 //! 5. Signs made non-negative, values sorted descending.
 
 use oxblas_core::{validate, Error, MatRef, Op, Result, Scalar, Svd, SvdMode};
