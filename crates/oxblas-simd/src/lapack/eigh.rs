@@ -17,7 +17,7 @@ use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar
 
 use super::util::vectorized;
 
-use super::eigh_kernels::{apply_q_left_panels, symv_lower_fused, tridiag_sterf};
+use super::eigh_kernels::{apply_q_left_panels, axpy2, dot2, symv_lower_fused, tridiag_sterf};
 use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
     axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
@@ -64,19 +64,37 @@ fn driver<T: Scalar>(
 ) -> Result<(Vec<T>, Option<ColMat<T>>)> {
     // NonFinite first (for a non-square input, over the lower part of the
     // leading square), then the shape.
-    if !lower_finite(a) {
-        return Err(Error::NonFinite { op });
+    if a.rows() != a.cols() {
+        if !lower_finite(a) {
+            return Err(Error::NonFinite { op });
+        }
+        validate::square(op, a.shape())?;
     }
-    let n = validate::square(op, a.shape())?;
-    // Copy the lower triangle into a column-major work matrix.
+    let n = a.rows();
+    // Copy the lower triangle into a column-major work matrix, tile by tile
+    // so that the reads of a row-major input and the writes stay in cache.
     let mut w = ColMat::<T>::zeros(n, n);
-    for j in 0..n {
-        let col = w.col_mut(j);
-        for (i, x) in col.iter_mut().enumerate().skip(j) {
-            *x = a[(i, j)];
+    const TILE: usize = 32;
+    for jb in (0..n).step_by(TILE) {
+        let je = (jb + TILE).min(n);
+        for ib in (jb..n).step_by(TILE) {
+            let ie = (ib + TILE).min(n);
+            for i in ib..ie {
+                for j in jb..je.min(i + 1) {
+                    w.data[i + j * n] = a[(i, j)];
+                }
+            }
         }
     }
-    let anrm = max_abs((0..n).flat_map(|j| w.col(j)[j..].to_vec()));
+    // Finiteness and the largest magnitude, over the contiguous columns.
+    let mut anrm = T::ZERO;
+    for j in 0..n {
+        let col = &w.col(j)[j..];
+        if !super::util::all_finite(col) {
+            return Err(Error::NonFinite { op });
+        }
+        anrm = anrm.max(max_abs(col.iter().copied()));
+    }
     let scale = range_scale(anrm);
     if let Some(s) = scale {
         for x in &mut w.data {
@@ -222,8 +240,7 @@ fn latrd<T: Scalar>(
             for p in 0..i {
                 let (wcp, vcp) = (wm.at(c, p), vm.at(c, p));
                 let col = &mut a.data[c * n + c..(c + 1) * n];
-                axpy(-wcp, &vm.col(p)[c..], col);
-                axpy(-vcp, &wm.col(p)[c..], col);
+                axpy2(-wcp, &vm.col(p)[c..], -vcp, &wm.col(p)[c..], col);
             }
         }
         d[c] = a.at(c, c);
@@ -241,12 +258,16 @@ fn latrd<T: Scalar>(
             let v = &vm.col(i)[c + 1..];
             symv_lower_fused(a, c + 1, T::ONE, v, &mut w);
             for p in 0..i {
-                y1[p] = dot(&wm.col(p)[c + 1..], v);
-                y2[p] = dot(&vm.col(p)[c + 1..], v);
+                (y1[p], y2[p]) = dot2(&wm.col(p)[c + 1..], &vm.col(p)[c + 1..], v);
             }
             for p in 0..i {
-                axpy(-y1[p], &vm.col(p)[c + 1..], &mut w);
-                axpy(-y2[p], &wm.col(p)[c + 1..], &mut w);
+                axpy2(
+                    -y1[p],
+                    &vm.col(p)[c + 1..],
+                    -y2[p],
+                    &wm.col(p)[c + 1..],
+                    &mut w,
+                );
             }
             for x in w.iter_mut() {
                 *x *= t;

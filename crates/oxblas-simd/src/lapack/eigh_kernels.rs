@@ -142,6 +142,46 @@ impl<E: Elem> pulp::WithSimd for SymvLower<'_, E> {
     }
 }
 
+/// `y += alpha a + beta b` in one pass over `y` (the two rank-one
+/// corrections of a reduction panel column, fused).
+#[inline(always)]
+pub(crate) fn axpy2<T: Scalar>(alpha: T, a: &[T], beta: T, b: &[T], y: &mut [T]) {
+    let n = y.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    for ((yi, &ai), &bi) in y.iter_mut().zip(a).zip(b) {
+        *yi = ai.mul_add(alpha, bi.mul_add(beta, *yi));
+    }
+}
+
+/// `(a . v, b . v)` in one pass over `v`, with four independent partial
+/// sums per product so that the loop vectorizes.
+#[inline(always)]
+pub(crate) fn dot2<T: Scalar>(a: &[T], b: &[T], v: &[T]) -> (T, T) {
+    const L: usize = 4;
+    let n = v.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut sa = [T::ZERO; L];
+    let mut sb = [T::ZERO; L];
+    let full = n / L * L;
+    let mut i = 0;
+    while i < full {
+        for l in 0..L {
+            sa[l] = a[i + l].mul_add(v[i + l], sa[l]);
+            sb[l] = b[i + l].mul_add(v[i + l], sb[l]);
+        }
+        i += L;
+    }
+    let (mut ta, mut tb) = (T::ZERO, T::ZERO);
+    for i in full..n {
+        ta += a[i] * v[i];
+        tb += b[i] * v[i];
+    }
+    (
+        ta + (sa[0] + sa[1]) + (sa[2] + sa[3]),
+        tb + (sb[0] + sb[1]) + (sb[2] + sb[3]),
+    )
+}
+
 /// The root-free QL/QR iteration did not converge within its limit.
 #[derive(Debug)]
 pub(crate) struct SterfFailed;
