@@ -57,10 +57,12 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
 }
 
 /// Row stride of the working copy for order `n`: `n`, plus a cache line
-/// when `n` rows of `T` are a multiple of 512 bytes long (and n >= 64).
+/// when `n` rows of `T` are a multiple of 512 bytes long and `n >= 256`
+/// (below that the whole matrix is near L1 size and the final squeeze
+/// would cost more than the conflicts).
 fn padded_stride<T>(n: usize) -> usize {
     let size = core::mem::size_of::<T>().max(1);
-    if n >= 64 && (n * size).is_multiple_of(512) {
+    if n >= 256 && (n * size).is_multiple_of(512) {
         n + 64 / size
     } else {
         n
