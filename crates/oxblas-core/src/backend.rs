@@ -266,39 +266,8 @@ pub trait Backend {
         validate::tolerance(Op::Lstsq, rcond)?;
         validate::finite(Op::Lstsq, b)?;
         let (m, n) = a.shape();
-        let svd = Self::svd(a, SvdMode::Thin)?;
         let rcond = rcond.unwrap_or(T::EPSILON * T::from_usize(m.max(n)));
-        let rank = effective_rank(&svd.s, rcond);
-        // X = V_r diag(1/s_r) U_r^T B
-        let (ur, vr) = (
-            svd.u.as_ref().submatrix(0, 0, m, rank)?,
-            svd.vt.as_ref().submatrix(0, 0, rank, n)?,
-        );
-        let mut utb = Mat::zeros(rank, b.cols());
-        Self::gemm(T::ONE, ur.t(), b, T::ZERO, utb.as_mut())?;
-        for i in 0..rank {
-            let inv = T::ONE / svd.s[i];
-            for x in utb.row_mut(i) {
-                *x *= inv;
-            }
-        }
-        let mut solution = Mat::zeros(n, b.cols());
-        Self::gemm(T::ONE, vr.t(), utb.as_ref(), T::ZERO, solution.as_mut())?;
-        let residuals = if rank == n && m > n {
-            let mut r = b.to_owned();
-            Self::gemm(-T::ONE, a, solution.as_ref(), T::ONE, r.as_mut())?;
-            (0..r.cols())
-                .map(|j| (0..m).map(|i| r[(i, j)] * r[(i, j)]).sum())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(Lstsq {
-            solution,
-            residuals,
-            rank,
-            singular_values: svd.s,
-        })
+        lstsq_by_svd::<Self, T>(a, b, rcond)
     }
     /// Moore-Penrose pseudo-inverse by SVD; singular values at or below
     /// `rcond * s_max` are treated as zero (`rcond` defaults to `eps * max(m, n)`).
@@ -356,6 +325,55 @@ pub trait Backend {
                 .unwrap_or(T::ZERO),
         })
     }
+}
+
+/// The minimum-norm least-squares solution from backend `B`'s thin SVD of
+/// `a`, as [`Backend::lstsq`]'s default computes it: singular values at or
+/// below `rcond * s_max` count as zero, residuals as numpy gives them. The
+/// arguments are not validated here (the caller has: `b` has `a.rows()`
+/// rows, `b` is finite, `rcond` is a valid tolerance); a backend whose own
+/// `lstsq` takes another route for some inputs calls this for the rest.
+///
+/// # Errors
+/// Those of `B::svd` (non-finite `a`, no convergence) and `B::gemm`.
+pub fn lstsq_by_svd<B: Backend + ?Sized, T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    rcond: T,
+) -> Result<Lstsq<T>> {
+    let (m, n) = a.shape();
+    let svd = B::svd(a, SvdMode::Thin)?;
+    let rank = effective_rank(&svd.s, rcond);
+    // X = V_r diag(1/s_r) U_r^T B
+    let (ur, vr) = (
+        svd.u.as_ref().submatrix(0, 0, m, rank)?,
+        svd.vt.as_ref().submatrix(0, 0, rank, n)?,
+    );
+    let mut utb = Mat::zeros(rank, b.cols());
+    B::gemm(T::ONE, ur.t(), b, T::ZERO, utb.as_mut())?;
+    for i in 0..rank {
+        let inv = T::ONE / svd.s[i];
+        for x in utb.row_mut(i) {
+            *x *= inv;
+        }
+    }
+    let mut solution = Mat::zeros(n, b.cols());
+    B::gemm(T::ONE, vr.t(), utb.as_ref(), T::ZERO, solution.as_mut())?;
+    let residuals = if rank == n && m > n {
+        let mut r = b.to_owned();
+        B::gemm(-T::ONE, a, solution.as_ref(), T::ONE, r.as_mut())?;
+        (0..r.cols())
+            .map(|j| (0..m).map(|i| r[(i, j)] * r[(i, j)]).sum())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Lstsq {
+        solution,
+        residuals,
+        rank,
+        singular_values: svd.s,
+    })
 }
 
 /// Number of singular values (descending) above `rcond * s[0]`.

@@ -28,7 +28,7 @@ mod scalar;
 pub mod validate;
 mod view;
 
-pub use backend::{effective_rank, frobenius, Backend};
+pub use backend::{effective_rank, frobenius, lstsq_by_svd, Backend};
 pub use decomp::{all_finite, Cholesky, Eig, Eigh, Lstsq, Lu, PivotedQr, Qr, Svd};
 pub use error::{Error, Result};
 pub use ids::{BackendId, Diag, Distance, Norm, Op, Par, QrMode, Side, SvdMode, Uplo};

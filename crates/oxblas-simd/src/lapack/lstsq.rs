@@ -25,12 +25,10 @@
 //! ```
 
 use oxblas_core::{
-    effective_rank, validate, Diag, Lstsq, Mat, MatRef, Op, Result, Scalar, Side, SvdMode, Uplo,
+    effective_rank, validate, Diag, Lstsq, Mat, MatRef, Op, Result, Scalar, Side, Uplo,
 };
 
 use super::{qr, svd};
-use crate::current_par;
-use crate::gemm::gemm;
 
 /// Least-squares solution of $AX \approx B$ (`a`: `m x n`, `b`: `m x k`),
 /// minimum-norm when `A` is rank-deficient, with numpy's residuals (squared
@@ -109,50 +107,10 @@ pub fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) ->
     })
 }
 
-/// The minimum-norm solution from the thin SVD of `a`, as the `Backend`
-/// trait's default `lstsq` computes it (same steps, same results).
+/// The minimum-norm solution from the thin SVD of `a`: the `Backend`
+/// trait's default route ([`oxblas_core::lstsq_by_svd`]) run on this backend.
 pub(crate) fn by_svd<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: T) -> Result<Lstsq<T>> {
-    let (m, n) = a.shape();
-    let par = current_par();
-    let svd = svd::svd(a, SvdMode::Thin)?;
-    let rank = effective_rank(&svd.s, rcond);
-    // X = V_r diag(1/s_r) U_r^T B
-    let (ur, vr) = (
-        svd.u.as_ref().submatrix(0, 0, m, rank)?,
-        svd.vt.as_ref().submatrix(0, 0, rank, n)?,
-    );
-    let mut utb = Mat::zeros(rank, b.cols());
-    gemm(T::ONE, ur.t(), b, T::ZERO, utb.as_mut(), par)?;
-    for i in 0..rank {
-        let inv = T::ONE / svd.s[i];
-        for x in utb.row_mut(i) {
-            *x *= inv;
-        }
-    }
-    let mut solution = Mat::zeros(n, b.cols());
-    gemm(
-        T::ONE,
-        vr.t(),
-        utb.as_ref(),
-        T::ZERO,
-        solution.as_mut(),
-        par,
-    )?;
-    let residuals = if rank == n && m > n {
-        let mut r = b.to_owned();
-        gemm(-T::ONE, a, solution.as_ref(), T::ONE, r.as_mut(), par)?;
-        (0..r.cols())
-            .map(|j| (0..m).map(|i| r[(i, j)] * r[(i, j)]).sum())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Lstsq {
-        solution,
-        residuals,
-        rank,
-        singular_values: svd.s,
-    })
+    oxblas_core::lstsq_by_svd::<crate::Simd, T>(a, b, rcond)
 }
 
 #[cfg(test)]
