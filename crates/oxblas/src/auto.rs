@@ -28,6 +28,16 @@ use crate::dispatch::{choose, choose_infallible};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Auto;
 
+/// Calls `f` without inlining it: the OpenBLAS wrappers need large stack
+/// frames (argument checks, layout copies), and inlined into an `Auto`
+/// method they would make every call pay for that frame, including the
+/// tiny ones the simd backend serves.
+#[cfg(feature = "openblas")]
+#[inline(never)]
+fn out_of_line<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Runs `$method` on the chosen backend; `Err(BackendUnavailable)` if the
 /// choice is not compiled in (only possible under `with_backend`).
 macro_rules! route {
@@ -36,7 +46,7 @@ macro_rules! route {
             #[cfg(feature = "simd")]
             Ok(BackendId::Simd) => <Simd as Backend>::$method($($arg),*),
             #[cfg(feature = "openblas")]
-            Ok(BackendId::OpenBlas) => <OpenBlas as Backend>::$method($($arg),*),
+            Ok(BackendId::OpenBlas) => out_of_line(|| <OpenBlas as Backend>::$method($($arg),*)),
             #[allow(unreachable_patterns)]
             Ok(id) => Err(Error::BackendUnavailable(id)),
             Err(e) => Err(e),
@@ -49,7 +59,7 @@ macro_rules! route_infallible {
     ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
         match choose_infallible($op, <$t as Scalar>::DTYPE, &[$($dim),*]) {
             #[cfg(feature = "openblas")]
-            BackendId::OpenBlas => <OpenBlas as Backend>::$method($($arg),*),
+            BackendId::OpenBlas => out_of_line(|| <OpenBlas as Backend>::$method($($arg),*)),
             #[cfg(feature = "simd")]
             _ => <Simd as Backend>::$method($($arg),*),
             #[cfg(not(feature = "simd"))]
