@@ -1,7 +1,8 @@
 //! Level-3 operations besides gemm: trsm, syrk, symm, batched gemm and the
 //! pairwise distance matrix. Almost all of their flops run in the packed
 //! gemm (`crate::gemm`): trsm recursively halves the triangle and updates
-//! with gemm, syrk is the gemm driver restricted to a triangle, symm mirrors
+//! with gemm (the right-side solve with an upper triangle on a row-major B
+//! works row-wise, see `trsm_right.rs`), syrk is the gemm driver restricted to a triangle, symm mirrors
 //! the stored triangle and calls gemm.
 //!
 //! ```

@@ -3,11 +3,12 @@
 //!
 //! Recursive (potrf-style): the leading block is factored, the block below
 //! it solved against $L_{11}^T$, the trailing block updated by a rank-k
-//! product and factored in turn. Triangular solves and rank-k updates are
-//! the crate's level-3 [`crate::level3::trsm`] and
-//! [`crate::level3::syrk`] (lower triangle only); blocks at most `LEAF`
-//! wide run an unblocked left-looking kernel on a transposed copy, where
-//! every update is a contiguous, fused multiply-add over four rows.
+//! product and factored in turn. The solve is level 3's row-wise right-side
+//! trsm (rows of the row-major factor are contiguous: 4 x 4 tiles of dot
+//! products, no transposing copy, rows split over threads); the update is
+//! [`crate::level3::syrk`] (lower triangle only). Blocks at most `LEAF`
+//! wide run a left-looking kernel on the same tiles, four columns at a
+//! time, in row chunks that stay in L1.
 //!
 //! ```
 //! use oxblas_core::Mat;
