@@ -58,7 +58,10 @@ fn driver<T: Scalar>(a: MatRef<'_, T>, op: Op, want_vectors: bool) -> Result<Eig
             *x *= s;
         }
     }
-    let tau = super::util::vectorized(|| hessenberg(&mut h));
+    let tau = super::util::vectorized(
+        #[inline(always)]
+        || hessenberg(&mut h),
+    );
     let mut z = if want_vectors {
         Some(form_q(&h, &tau))
     } else {
@@ -71,8 +74,11 @@ fn driver<T: Scalar>(a: MatRef<'_, T>, op: Op, want_vectors: bool) -> Result<Eig
     }
     let mut wr = vec![T::ZERO; n];
     let mut wi = vec![T::ZERO; n];
-    super::util::vectorized(|| francis_qr(&mut h, z.as_mut(), &mut wr, &mut wi))
-        .map_err(|_| Error::NoConvergence { op })?;
+    super::util::vectorized(
+        #[inline(always)]
+        || francis_qr(&mut h, z.as_mut(), &mut wr, &mut wi),
+    )
+    .map_err(|_| Error::NoConvergence { op })?;
     let vectors = z.map(|mut z| {
         schur_vectors(&mut h, &wr, &wi, &mut z);
         complex_vectors(&z, &wi)
