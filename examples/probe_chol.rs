@@ -4,7 +4,9 @@
 //! solve `X L^T = B` of its panel (`dtrsm`), and its trailing update
 //! (`dsyrk`, lower triangle).
 //!
-//! `cargo run --release --example probe_chol --features simd,openblas -- [chol N...] [trsm M K] [syrk N K]`
+//! `cargo run --release --example probe_chol --features simd,openblas -- [chol N...] [chol32 N...] [trsm M K] [syrk N K]`
+//!
+//! `chol32` times the f32 factorization against `spotrf` the same way.
 //!
 //! Prints GFLOP/s of each and the ratio `openblas time / simd time` (above
 //! 1: simd is faster).
@@ -53,6 +55,7 @@ extern "C" {
 #[link(name = "lapacke")]
 extern "C" {
     fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
+    fn LAPACKE_spotrf(layout: i32, uplo: u8, n: i32, a: *mut f32, lda: i32) -> i32;
 }
 
 #[repr(C)]
@@ -157,6 +160,52 @@ fn chol(n: usize) {
         },
     );
     report(&format!("dpotrf n={n}"), flops, t);
+}
+
+/// As [`chol`] for f32 (`spotrf`), on the same matrix rounded to f32.
+fn chol32(n: usize) {
+    let b = random(n, n, 7);
+    let mut a = Mat::zeros(n, n);
+    oxblas_simd::gemm::gemm(
+        1.0,
+        b.as_ref(),
+        b.t(),
+        0.0,
+        a.as_mut(),
+        oxblas_core::Par::Seq,
+    )
+    .expect("shapes fit");
+    for i in 0..n {
+        a[(i, i)] += n as f64;
+    }
+    let a: Mat<f32> = Mat::from_fn(n, n, |i, j| a[(i, j)] as f32);
+    let src = a.transpose().into_vec();
+    let mut buf = src.clone();
+    let nn = n as i32;
+    let flops = (n as f64).powi(3) / 3.0;
+    let t = race(
+        flops,
+        &mut |reps| {
+            let t = cpu();
+            for _ in 0..reps {
+                std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
+            }
+            cpu() - t
+        },
+        &mut |reps| {
+            let mut s = 0.0;
+            for _ in 0..reps {
+                buf.copy_from_slice(&src);
+                let t = cpu();
+                // SAFETY: buf is n x n column-major.
+                let info = unsafe { LAPACKE_spotrf(COL_MAJOR, b'L', nn, buf.as_mut_ptr(), nn) };
+                s += cpu() - t;
+                assert_eq!(info, 0);
+            }
+            s
+        },
+    );
+    report(&format!("spotrf n={n}"), flops, t);
 }
 
 fn trsm(m: usize, k: usize) {
@@ -284,10 +333,15 @@ fn main() {
     let num = |s: Option<&String>| s.and_then(|s| s.parse::<usize>().ok());
     while i < args.len() {
         match args[i].as_str() {
-            "chol" => {
+            "chol" | "chol32" => {
+                let f32_mode = args[i] == "chol32";
                 i += 1;
                 while let Some(n) = num(args.get(i)) {
-                    chol(n);
+                    if f32_mode {
+                        chol32(n)
+                    } else {
+                        chol(n)
+                    }
                     i += 1;
                 }
             }
