@@ -15,6 +15,10 @@ use oxblas_core::{Diag, Mat, MatMut, MatRef, Side, Uplo};
 use oxblas_simd::lapack::cholesky;
 use oxblas_simd::level3;
 
+#[path = "probe_common/mod.rs"]
+mod common;
+use common::{median, random, thread_cpu_seconds};
+
 const ROW_MAJOR: i32 = 101;
 const COL_MAJOR: i32 = 102;
 
@@ -56,39 +60,6 @@ extern "C" {
 extern "C" {
     fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
     fn LAPACKE_spotrf(layout: i32, uplo: u8, n: i32, a: *mut f32, lda: i32) -> i32;
-}
-
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
-
-extern "C" {
-    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
-}
-
-/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID).
-fn cpu() -> f64 {
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
-    unsafe { clock_gettime(3, &mut t) };
-    t.sec as f64 + t.nsec as f64 * 1e-9
-}
-
-fn random(m: usize, n: usize, seed: u64) -> Mat<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    Mat::from_fn(m, n, |_, _| {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 0.5
-    })
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-    v[v.len() / 2]
 }
 
 /// Alternates the two (each runs `reps` calls and returns their seconds),
@@ -140,20 +111,20 @@ fn chol(n: usize) {
     let t = race(
         flops,
         &mut |reps| {
-            let t = cpu();
+            let t = thread_cpu_seconds();
             for _ in 0..reps {
                 std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
             }
-            cpu() - t
+            thread_cpu_seconds() - t
         },
         &mut |reps| {
             let mut s = 0.0;
             for _ in 0..reps {
                 buf.copy_from_slice(&src);
-                let t = cpu();
+                let t = thread_cpu_seconds();
                 // SAFETY: buf is n x n column-major.
                 let info = unsafe { LAPACKE_dpotrf(COL_MAJOR, b'L', nn, buf.as_mut_ptr(), nn) };
-                s += cpu() - t;
+                s += thread_cpu_seconds() - t;
                 assert_eq!(info, 0);
             }
             s
@@ -186,20 +157,20 @@ fn chol32(n: usize) {
     let t = race(
         flops,
         &mut |reps| {
-            let t = cpu();
+            let t = thread_cpu_seconds();
             for _ in 0..reps {
                 std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
             }
-            cpu() - t
+            thread_cpu_seconds() - t
         },
         &mut |reps| {
             let mut s = 0.0;
             for _ in 0..reps {
                 buf.copy_from_slice(&src);
-                let t = cpu();
+                let t = thread_cpu_seconds();
                 // SAFETY: buf is n x n column-major.
                 let info = unsafe { LAPACKE_spotrf(COL_MAJOR, b'L', nn, buf.as_mut_ptr(), nn) };
-                s += cpu() - t;
+                s += thread_cpu_seconds() - t;
                 assert_eq!(info, 0);
             }
             s
@@ -222,7 +193,7 @@ fn trsm(m: usize, k: usize) {
             let mut s = 0.0;
             for _ in 0..reps {
                 x1.as_mut_slice().copy_from_slice(b.as_slice());
-                let t = cpu();
+                let t = thread_cpu_seconds();
                 level3::trsm(
                     Side::Right,
                     Uplo::Upper,
@@ -232,7 +203,7 @@ fn trsm(m: usize, k: usize) {
                     x1.as_mut(),
                 )
                 .expect("fit");
-                s += cpu() - t;
+                s += thread_cpu_seconds() - t;
             }
             s
         },
@@ -240,7 +211,7 @@ fn trsm(m: usize, k: usize) {
             let mut s = 0.0;
             for _ in 0..reps {
                 x2.as_mut_slice().copy_from_slice(b.as_slice());
-                let t = cpu();
+                let t = thread_cpu_seconds();
                 // SAFETY: row-major buffers; right, lower, trans, non-unit.
                 unsafe {
                     cblas_dtrsm(
@@ -258,7 +229,7 @@ fn trsm(m: usize, k: usize) {
                         k as i32,
                     )
                 };
-                s += cpu() - t;
+                s += thread_cpu_seconds() - t;
             }
             s
         },
@@ -280,15 +251,15 @@ fn syrk(n: usize, k: usize) {
     let t = race(
         flops,
         &mut |reps| {
-            let t = cpu();
+            let t = thread_cpu_seconds();
             for _ in 0..reps {
                 let cv: MatMut<'_, f64> = c1.as_mut();
                 level3::syrk(Uplo::Lower, -1.0, av, 1.0, cv).expect("fit");
             }
-            cpu() - t
+            thread_cpu_seconds() - t
         },
         &mut |reps| {
-            let t = cpu();
+            let t = thread_cpu_seconds();
             for _ in 0..reps {
                 // SAFETY: row-major buffers; lower, no-trans.
                 unsafe {
@@ -307,7 +278,7 @@ fn syrk(n: usize, k: usize) {
                     )
                 };
             }
-            cpu() - t
+            thread_cpu_seconds() - t
         },
     );
     report(&format!("dsyrk n={n} k={k}"), flops, t);

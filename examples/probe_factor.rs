@@ -17,6 +17,10 @@ use std::time::Instant;
 use oxblas_core::Mat;
 use oxblas_simd::lapack::{cholesky, lu, qr};
 
+#[path = "probe_common/mod.rs"]
+mod common;
+use common::{median, race, random, reps_for, thread_cpu_seconds};
+
 const COL_MAJOR: i32 = 102;
 
 #[link(name = "openblas")]
@@ -31,18 +35,8 @@ extern "C" {
     fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
 }
 
-fn random(n: usize, seed: u64) -> Mat<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    Mat::from_fn(n, n, |_, _| {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 0.5
-    })
-}
-
 fn spd(n: usize) -> Mat<f64> {
-    let b = random(n, 7);
+    let b = random(n, n, 7);
     let mut a = Mat::zeros(n, n);
     oxblas_simd::gemm::gemm(
         1.0,
@@ -63,31 +57,6 @@ fn col_major(a: &Mat<f64>) -> Vec<f64> {
     a.transpose().into_vec()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).expect("timings are finite"));
-    v[v.len() / 2]
-}
-
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
-
-extern "C" {
-    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
-}
-
-/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID): single-
-/// threaded runs are timed by it, which other processes on a busy machine
-/// disturb far less than the wall clock.
-fn thread_cpu_seconds() -> f64 {
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
-    unsafe { clock_gettime(3, &mut t) };
-    t.sec as f64 + t.nsec as f64 * 1e-9
-}
-
 static WALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Seconds taken by `f`: thread CPU time, or wall time in the threads section.
@@ -100,28 +69,6 @@ fn timed(f: impl FnOnce()) -> f64 {
     let t = thread_cpu_seconds();
     f();
     thread_cpu_seconds() - t
-}
-
-/// Alternates two candidates (each returns the seconds of one timed call)
-/// `rounds` times; medians of `reps`-call means.
-fn race(
-    rounds: usize,
-    reps: usize,
-    x: &mut dyn FnMut() -> f64,
-    y: &mut dyn FnMut() -> f64,
-) -> (f64, f64) {
-    x();
-    y();
-    let (mut tx, mut ty) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        tx.push((0..reps).map(|_| x()).sum::<f64>() / reps as f64);
-        ty.push((0..reps).map(|_| y()).sum::<f64>() / reps as f64);
-    }
-    (median(tx), median(ty))
-}
-
-fn reps_for(flops: f64) -> usize {
-    ((2e8 / flops) as usize).clamp(1, 200)
 }
 
 fn main() {
@@ -172,7 +119,7 @@ fn main() {
     for &n in &sizes {
         let nn = n as i32;
         if want("lu") {
-            let a = random(n, n as u64);
+            let a = random(n, n, n as u64);
             let flops = 2.0 * (n as f64).powi(3) / 3.0;
             let mut buf = col_major(&a);
             let mut ipiv = vec![0i32; n];
@@ -244,7 +191,7 @@ fn main() {
             report("cholesky", n, flops, ts, to, "");
         }
         if want("qr") {
-            let a = random(n, 3 + n as u64);
+            let a = random(n, n, 3 + n as u64);
             let flops = 4.0 * (n as f64).powi(3) / 3.0;
             let mut buf = col_major(&a);
             let src = buf.clone();
@@ -282,7 +229,7 @@ fn main() {
         // The simd gemm on the operand layouts the factorizations pass it.
         use oxblas_core::Par;
         let n = 512;
-        let (a, b) = (random(n, 1), random(n, 2));
+        let (a, b) = (random(n, n, 1), random(n, n, 2));
         let mut c = Mat::zeros(n, n);
         for (name, ta, tb, tc) in [
             ("A B -> C", false, false, false),
@@ -321,7 +268,10 @@ fn main() {
             (64, 64, 64),
             (32, 32, 32),
         ] {
-            let (a, b) = (random(m.max(k), 1), random(k.max(nn), 2));
+            let (a, b) = (
+                random(m.max(k), m.max(k), 1),
+                random(k.max(nn), k.max(nn), 2),
+            );
             let mut c = Mat::zeros(m, nn);
             let av = a.as_ref().submatrix(0, 0, m, k).expect("fits");
             let bv = b.as_ref().submatrix(0, 0, k, nn).expect("fits");
@@ -354,8 +304,8 @@ fn main() {
 fn openblas_call(op: &str, n: usize) -> Box<dyn FnMut() -> f64> {
     let a = match op {
         "chol" => spd(n),
-        "lu" => random(n, 1),
-        _ => random(n, 3 + n as u64),
+        "lu" => random(n, n, 1),
+        _ => random(n, n, 3 + n as u64),
     };
     let src = col_major(&a);
     let mut buf = src.clone();
@@ -429,8 +379,8 @@ fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
     for op in ops {
         let a = match op {
             "chol" => spd(n),
-            "lu" => random(n, 1),
-            _ => random(n, 3 + n as u64),
+            "lu" => random(n, n, 1),
+            _ => random(n, n, 3 + n as u64),
         };
         let run = || match op {
             "lu" => drop(std::hint::black_box(
@@ -503,7 +453,7 @@ fn solo(sizes: &[usize], want: &dyn Fn(&str) -> bool) {
             let a = if op == "chol" {
                 spd(n)
             } else {
-                random(n, n as u64)
+                random(n, n, n as u64)
             };
             let call = || match op {
                 "lu" => drop(std::hint::black_box(

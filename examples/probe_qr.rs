@@ -11,9 +11,13 @@
 //! faster). OpenBLAS works on a column-major copy made outside the timed
 //! region; the simd time includes its own copies, as the API does.
 
-use oxblas_core::{Backend, Mat, QrMode};
+use oxblas_core::{Backend, QrMode};
 use oxblas_simd::lapack::qr;
 use oxblas_simd::Simd;
+
+#[path = "probe_common/mod.rs"]
+mod common;
+use common::{race, random, reps_for, timed};
 
 const COL_MAJOR: i32 = 102;
 
@@ -42,66 +46,6 @@ extern "C" {
         rcond: f64,
         rank: *mut i32,
     ) -> i32;
-}
-
-fn random(m: usize, n: usize, seed: u64) -> Mat<f64> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    Mat::from_fn(m, n, |_, _| {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 52) as f64 - 0.5
-    })
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).expect("timings are finite"));
-    v[v.len() / 2]
-}
-
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
-
-extern "C" {
-    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
-}
-
-/// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID).
-fn thread_cpu_seconds() -> f64 {
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
-    unsafe { clock_gettime(3, &mut t) };
-    t.sec as f64 + t.nsec as f64 * 1e-9
-}
-
-fn timed(f: impl FnOnce()) -> f64 {
-    let t = thread_cpu_seconds();
-    f();
-    thread_cpu_seconds() - t
-}
-
-/// Alternates the two candidates `rounds` times; medians of `reps`-call means.
-fn race(
-    rounds: usize,
-    reps: usize,
-    x: &mut dyn FnMut() -> f64,
-    y: &mut dyn FnMut() -> f64,
-) -> (f64, f64) {
-    x();
-    y();
-    let (mut tx, mut ty) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        tx.push((0..reps).map(|_| x()).sum::<f64>() / reps as f64);
-        ty.push((0..reps).map(|_| y()).sum::<f64>() / reps as f64);
-    }
-    (median(tx), median(ty))
-}
-
-fn reps_for(flops: f64) -> usize {
-    ((2e8 / flops) as usize).clamp(1, 200)
 }
 
 fn main() {
