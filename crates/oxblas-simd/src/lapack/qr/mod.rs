@@ -29,7 +29,7 @@ mod factor;
 mod panel;
 mod pivoted;
 mod q;
-mod reflector;
+pub(crate) mod reflector;
 #[cfg(test)]
 mod tests;
 
