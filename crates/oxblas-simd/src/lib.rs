@@ -11,6 +11,7 @@ pub mod blas2;
 pub mod gemm;
 pub mod lapack;
 pub mod level3;
+mod team;
 mod threads;
 
 use oxblas_core::{
