@@ -5,8 +5,11 @@
 //!
 //! `cargo run --release --example probe_spectral --features openblas [-- OPS] [SIZES] [reps=N]`
 //!
-//! `OPS` is a comma list of `eigh,eigvalsh,svd,sv,eig` (default: all but
-//! eig), `SIZES` a comma list of orders (default `512,1024`). Prints, per
+//! `OPS` is a comma list of `eigh,eigvalsh,svd,sv,eig,bands` (default: all
+//! but eig and bands), `SIZES` a comma list of orders (default `512,1024`).
+//! `bands` times `eigvalsh` with its tridiagonal reduction forced, once per
+//! entry of `bands=B1,B2,..` (default `0,16,32,48`; 0 is the one-stage
+//! reduction, `b >= 1` the two-stage one through a band of `b` subdiagonals). Prints, per
 //! case, both times, the ratio `openblas / simd` (above 1: simd is faster)
 //! and the largest difference between the two backends' eigenvalues or
 //! singular values, relative to the largest one.
@@ -69,9 +72,12 @@ fn main() {
     let mut ops = vec!["eigh", "eigvalsh", "svd", "sv"];
     let mut sizes = vec![512usize, 1024];
     let mut reps = 3;
+    let mut bands = vec![0usize, 16, 32, 48];
     for a in &args {
         if let Some(r) = a.strip_prefix("reps=") {
             reps = r.parse().expect("reps=N");
+        } else if let Some(r) = a.strip_prefix("bands=") {
+            bands = r.split(',').map(|s| s.parse().expect("band")).collect();
         } else if a.chars().next().is_some_and(|c| c.is_ascii_digit()) {
             sizes = a.split(',').map(|s| s.parse().expect("size")).collect();
         } else {
@@ -92,6 +98,21 @@ fn main() {
         let a = random(n, n as u64);
         let sym = Mat::from_fn(n, n, |i, j| a[(i, j)] + a[(j, i)]);
         for &op in &ops {
+            if op == "bands" {
+                for &b in &bands {
+                    let (ts, to, d) = time_pair(
+                        reps,
+                        || oxblas_simd::lapack::eigh::eigvalsh_with_band(sym.as_ref(), b).unwrap(),
+                        || OpenBlas::eigvalsh(sym.as_ref()).unwrap(),
+                    );
+                    let name = format!("b={b}");
+                    println!(
+                        "{name:<10} {n:>6} {ts:>11.4} {to:>11.4} {:>8.3} {d:>10.2e}",
+                        to / ts
+                    );
+                }
+                continue;
+            }
             let (ts, to, d) = match op {
                 "eigh" => time_pair(
                     reps,

@@ -17,6 +17,7 @@ use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar
 
 use super::util::vectorized;
 
+use super::eigh_band::{tridiagonalize_two_stage, BAND, TWO_STAGE_MIN};
 use super::eigh_kernels::{apply_q_left_panels, axpy2, dot2, symv_lower_fused, tridiag_sterf};
 use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
@@ -39,7 +40,7 @@ const BT_JB: usize = 128;
 /// - [`Error::NotSquare`] if `a` is not square.
 /// - [`Error::NoConvergence`] if the QL iteration hits its iteration limit.
 pub fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
-    let (values, vectors) = driver(a, Op::Eigh, true)?;
+    let (values, vectors) = driver(a, Op::Eigh, true, None)?;
     let vectors = vectors.map_or_else(|| Mat::zeros(0, 0), |v| v.to_mat());
     Ok(Eigh { values, vectors })
 }
@@ -49,7 +50,19 @@ pub fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
 /// # Errors
 /// As [`eigh`].
 pub fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
-    Ok(driver(a, Op::Eigvalsh, false)?.0)
+    Ok(driver(a, Op::Eigvalsh, false, None)?.0)
+}
+
+/// [`eigvalsh`] with the tridiagonal reduction forced, for probes and
+/// tuning: `band == 0` runs the one-stage reduction, `band >= 1` the
+/// two-stage one through a band of `band` subdiagonals, whatever the order
+/// (`eigvalsh` itself picks by order: two-stage from `TWO_STAGE_MIN`).
+///
+/// # Errors
+/// As [`eigh`].
+#[doc(hidden)]
+pub fn eigvalsh_with_band<T: Scalar>(a: MatRef<'_, T>, band: usize) -> Result<Vec<T>> {
+    Ok(driver(a, Op::Eigvalsh, false, Some(band))?.0)
 }
 
 fn lower_finite<T: Scalar>(a: MatRef<'_, T>) -> bool {
@@ -61,6 +74,7 @@ fn driver<T: Scalar>(
     a: MatRef<'_, T>,
     op: Op,
     want_vectors: bool,
+    band: Option<usize>,
 ) -> Result<(Vec<T>, Option<ColMat<T>>)> {
     // NonFinite first (for a non-square input, over the lower part of the
     // leading square), then the shape.
@@ -104,7 +118,18 @@ fn driver<T: Scalar>(
     let mut d = vec![T::ZERO; n];
     let mut e = vec![T::ZERO; n.saturating_sub(1)];
     let mut tau = vec![T::ZERO; n.saturating_sub(1)];
-    tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
+    // Values only: the two-stage reduction (all of its O(n^3) flops in
+    // gemm) from TWO_STAGE_MIN on; with vectors always the one-stage one.
+    let band = match band {
+        Some(b) => b,
+        None if n >= TWO_STAGE_MIN => BAND,
+        None => 0,
+    };
+    if !want_vectors && band > 0 {
+        tridiagonalize_two_stage(&mut w, band, &mut d, &mut e);
+    } else {
+        tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
+    }
     let mut z = if want_vectors && n > DC_MIN {
         // Divide and conquer on T, then the blocked back-transformation by Q.
         let mut zt = ColMat::zeros(n, n);

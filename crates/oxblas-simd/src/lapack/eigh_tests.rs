@@ -417,3 +417,238 @@ fn eigh_reads_any_layout_lower_triangle_only() {
     let sub = MatRef::from_parts(big.as_slice(), 0, n, n, 4 * n as isize, 2).expect("view");
     assert_eq!(eigh::eigvalsh(sub).expect("strided view"), want);
 }
+
+// ------------------------------------------------- two-stage reduction
+
+use super::eigh_band::{band_copy, band_to_tridiag, dense_to_band};
+
+/// `||A||_F` of the symmetric matrix in the lower triangle of `a`.
+fn sym_fro<T: Scalar>(a: &ColMat<T>) -> f64 {
+    let n = a.rows;
+    let mut s = 0.0;
+    for j in 0..n {
+        for i in j..n {
+            let x = a.at(i, j).to_f64();
+            s += if i == j { x * x } else { 2.0 * x * x };
+        }
+    }
+    s.sqrt()
+}
+
+/// Sorted eigenvalues of the tridiagonal `(d, e)` by the root-free QL/QR,
+/// after checking that it kept `A`'s Frobenius norm `fro` (an orthogonal
+/// similarity does; a dropped bulge or a skipped update does not).
+fn tridiag_values<T: Scalar>(mut d: Vec<T>, mut e: Vec<T>, fro: f64, what: &str) -> Vec<f64> {
+    let n = d.len();
+    let t: f64 = d.iter().map(|x| x.to_f64().powi(2)).sum::<f64>()
+        + 2.0 * e.iter().map(|x| x.to_f64().powi(2)).sum::<f64>();
+    let tol = 30.0 * n.max(1) as f64 * eps::<T>() * fro;
+    assert!(
+        (t.sqrt() - fro).abs() <= tol,
+        "{what}: ||T||_F {} vs ||A||_F {fro} (n {n})",
+        t.sqrt()
+    );
+    tridiag_sterf(&mut d, &mut e).expect("sterf");
+    let mut v: Vec<f64> = d.iter().map(|x| x.to_f64()).collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v
+}
+
+/// Eigenvalues through the one-stage reduction.
+fn one_stage<T: Scalar>(a: &ColMat<T>) -> Vec<f64> {
+    let n = a.rows;
+    let fro = sym_fro(a);
+    let mut w = ColMat::<T>::zeros(n, n);
+    w.data.copy_from_slice(&a.data);
+    let mut d = vec![T::ZERO; n];
+    let mut e = vec![T::ZERO; n.saturating_sub(1)];
+    let mut tau = vec![T::ZERO; n.saturating_sub(1)];
+    tridiagonalize(&mut w, &mut d, &mut e, &mut tau);
+    tridiag_values(d, e, fro, "one-stage")
+}
+
+/// Eigenvalues through the two-stage reduction with bandwidth `b` and `jb`
+/// columns per gemm; checks the band stage's norm too.
+fn two_stage<T: Scalar>(a: &ColMat<T>, b: usize, jb: usize) -> Vec<f64> {
+    let n = a.rows;
+    let fro = sym_fro(a);
+    let mut w = ColMat::<T>::zeros(n, n);
+    w.data.copy_from_slice(&a.data);
+    dense_to_band(&mut w, b, jb);
+    // The band (only) carries the whole norm.
+    let mut band = 0.0;
+    for j in 0..n {
+        for i in j..(j + b + 1).min(n) {
+            let x = w.at(i, j).to_f64();
+            band += if i == j { x * x } else { 2.0 * x * x };
+        }
+    }
+    assert!(
+        (band.sqrt() - fro).abs() <= 30.0 * n.max(1) as f64 * eps::<T>() * fro,
+        "band stage: ||B||_F {} vs ||A||_F {fro} (n {n}, b {b})",
+        band.sqrt()
+    );
+    let mut d = vec![T::ZERO; n];
+    let mut e = vec![T::ZERO; n.saturating_sub(1)];
+    band_to_tridiag(band_copy(&w, b), n, b, &mut d, &mut e);
+    tridiag_values(d, e, fro, "two-stage")
+}
+
+fn assert_close<T: Scalar>(got: &[f64], want: &[f64], scale: f64, what: &str) {
+    let n = want.len();
+    assert_eq!(got.len(), n);
+    let tol = 30.0 * n.max(1) as f64 * eps::<T>() * scale;
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}: value {k}: {g} vs {w} (n {n})"
+        );
+    }
+}
+
+#[test]
+fn two_stage_matches_one_stage_around_band_boundaries() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(21);
+        for &b in &[1usize, 2, 3, 4, 8] {
+            let mut sizes = vec![0usize, 1, 2, 3, b - 1, b, b + 1, b + 2, 2 * b];
+            sizes.extend([2 * b + 1, 2 * b + 2, 3 * b + 1, 4 * b + 3, 41]);
+            if b == 8 {
+                sizes.extend([255, 256, 257]);
+            }
+            for &n in &sizes {
+                let a = random_sym::<T>(&mut rng, n);
+                let want = one_stage(&a);
+                let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                for &jb in &[3usize, 7, 128] {
+                    let got = two_stage(&a, b, jb);
+                    assert_close::<T>(&got, &want, scale, &format!("b {b} jb {jb}"));
+                }
+            }
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn band_chase_reduces_a_band_matrix() {
+    // A random band matrix given directly to the second stage: with
+    // n > 2b + 1 every sweep chases its bulge through several blocks, so a
+    // skipped right, left or two-sided application (or a dropped bulge)
+    // changes ||T||_F and the eigenvalues.
+    fn run<T: Scalar>() {
+        let mut rng = Rng(5);
+        for &(n, b) in &[(37usize, 4usize), (50, 7), (64, 16), (20, 19), (9, 2)] {
+            let mut a = ColMat::<T>::zeros(n, n);
+            for j in 0..n {
+                for i in j..(j + b + 1).min(n) {
+                    a.set(i, j, T::from_f64(rng.next()));
+                }
+            }
+            let fro = sym_fro(&a);
+            let want = one_stage(&a);
+            let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            let mut d = vec![T::ZERO; n];
+            let mut e = vec![T::ZERO; n - 1];
+            band_to_tridiag(band_copy(&a, b), n, b, &mut d, &mut e);
+            let got = tridiag_values(d, e, fro, "band chase");
+            assert_close::<T>(&got, &want, scale, &format!("band n {n} b {b}"));
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn eigvalsh_two_stage_agrees_with_eigh() {
+    fn run<T: Scalar>() {
+        let mut rng = Rng(77);
+        // Around the (test) threshold of the two-stage path and beyond.
+        for &n in &[9usize, 10, 11, 30, 67] {
+            let c = random_sym::<f64>(&mut rng, n);
+            let a64: Vec<Vec<f64>> = (0..n)
+                .map(|i| (0..n).map(|j| c.at(i, j)).collect())
+                .collect();
+            // eigh's values (one-stage), eigvalsh (two-stage) compared.
+            let l = check::<T>(&a64);
+            let m = Mat::<T>::from_fn(n, n, |i, j| T::from_f64(a64[i][j]));
+            let scale = l.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            for &b in &[0usize, 1, 2, 5, n + 3] {
+                let got: Vec<f64> = eigh::eigvalsh_with_band(m.as_ref(), b)
+                    .expect("eigvalsh")
+                    .iter()
+                    .map(|x| x.to_f64())
+                    .collect();
+                assert!(got.windows(2).all(|w| w[0] <= w[1]), "not ascending");
+                assert_close::<T>(&got, &l, scale, &format!("band {b}"));
+            }
+            // A strided (transposed) view of the same matrix.
+            let mt = Mat::<T>::from_fn(n, n, |i, j| m[(j, i)]);
+            let got: Vec<f64> = eigh::eigvalsh(mt.as_ref().t())
+                .expect("eigvalsh")
+                .iter()
+                .map(|x| x.to_f64())
+                .collect();
+            assert_close::<T>(&got, &l, scale, "transposed view");
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}
+
+#[test]
+fn eigvalsh_two_stage_special_matrices() {
+    fn run<T: Scalar>() {
+        let n = 23;
+        let vals = |a: &Mat<T>| -> Vec<f64> {
+            eigh::eigvalsh_with_band(a.as_ref(), 3)
+                .expect("eigvalsh")
+                .iter()
+                .map(|x| x.to_f64())
+                .collect()
+        };
+        // Zero, all-equal diagonal, diagonal: exact.
+        let z = Mat::<T>::zeros(n, n);
+        assert!(vals(&z).iter().all(|&x| x == 0.0));
+        let id = Mat::<T>::from_fn(n, n, |i, j| T::from_f64(if i == j { 2.5 } else { 0.0 }));
+        assert!(vals(&id).iter().all(|&x| x == 2.5));
+        let dg = Mat::<T>::from_fn(n, n, |i, j| {
+            T::from_f64(if i == j { (i as f64) - 11.0 } else { 0.0 })
+        });
+        let want: Vec<f64> = (0..n).map(|i| i as f64 - 11.0).collect();
+        assert_eq!(vals(&dg), want);
+        // All entries equal: rank one, eigenvalues {0 (n-1 times), n c}.
+        let c = 0.75;
+        let ones = Mat::<T>::from_fn(n, n, |_, _| T::from_f64(c));
+        let mut want = vec![0.0; n];
+        want[n - 1] = c * n as f64;
+        assert_close::<T>(&vals(&ones), &want, c * n as f64, "all equal");
+        // Tridiagonal (1, -2, 1) and huge / tiny scalings of it.
+        let t = |s: f64| {
+            Mat::<T>::from_fn(n, n, |i, j| {
+                T::from_f64(
+                    s * match i.abs_diff(j) {
+                        0 => -2.0,
+                        1 => 1.0,
+                        _ => 0.0,
+                    },
+                )
+            })
+        };
+        let exact: Vec<f64> = (0..n)
+            .map(|k| {
+                let kk = (n - k) as f64;
+                -2.0 + 2.0 * (kk * std::f64::consts::PI / (n + 1) as f64).cos()
+            })
+            .collect();
+        let big = T::MAX.to_f64() / 16.0;
+        let tiny = T::MIN_POSITIVE.to_f64() * 64.0;
+        for s in [1.0, big, tiny] {
+            let got: Vec<f64> = vals(&t(s)).iter().map(|x| x / s).collect();
+            assert_close::<T>(&got, &exact, 4.0, &format!("scale {s:e}"));
+        }
+    }
+    run::<f64>();
+    run::<f32>();
+}

@@ -2,6 +2,7 @@
 pub mod cholesky;
 pub mod eig;
 pub mod eigh;
+mod eigh_band;
 mod eigh_kernels;
 pub mod lstsq;
 pub mod lu;
