@@ -6,6 +6,12 @@
 //! (`-- loop N [q]`: only the simd QR (or thin Q) of an `N x N` matrix,
 //! repeatedly for 10 s, for `perf`).
 //!
+//! `-- wide [MxN...]`: wide least squares (`m < n`, 3 right-hand sides):
+//! the simd backend's `lstsq` (LQ route at full rank), the SVD route it
+//! replaced (`oxblas_core::lstsq_by_svd` on simd) and `dgelsd`, the three
+//! taking turns in each round; prints milliseconds and the ratios
+//! `svd route / lstsq` and `dgelsd / lstsq` (above 1: the LQ route is faster).
+//!
 //! Prints GFLOP/s (QR 4n^3/3; thin Q of a square matrix 4n^3/3; least squares
 //! as seconds) and the ratio `openblas time / simd time` (above 1: simd is
 //! faster). OpenBLAS works on a column-major copy made outside the timed
@@ -17,7 +23,7 @@ use oxblas_simd::Simd;
 
 #[path = "probe_common/mod.rs"]
 mod common;
-use common::{race, random, reps_for, timed};
+use common::{median, race, random, reps_for, timed};
 
 const COL_MAJOR: i32 = 102;
 
@@ -75,6 +81,22 @@ fn main() {
                 std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
             }
         }
+        return;
+    }
+    if args.iter().any(|a| a == "wide") {
+        let shapes: Vec<(usize, usize)> = args
+            .iter()
+            .filter_map(|a| {
+                let (m, n) = a.split_once('x')?;
+                Some((m.parse().ok()?, n.parse().ok()?))
+            })
+            .collect();
+        let shapes = if shapes.is_empty() {
+            vec![(3, 7), (64, 200), (255, 256), (200, 1000), (500, 1000)]
+        } else {
+            shapes
+        };
+        wide(&shapes, 5);
         return;
     }
     let rounds = 7;
@@ -224,5 +246,140 @@ fn main() {
                 to / ts
             );
         }
+    }
+}
+
+/// Wide least squares: simd `lstsq`, the simd SVD route and `dgelsd`, in
+/// turn within each round (medians over `rounds` of `reps`-call means).
+fn wide(shapes: &[(usize, usize)], rounds: usize) {
+    println!(
+        "f64, 1 thread, thread CPU time, 3 rhs, median of {rounds} rounds \
+         (ratios: other time / simd lstsq time)"
+    );
+    for &(m, n) in shapes {
+        let k = 3;
+        let a = random(m, n, 21 + (m * n) as u64);
+        let b = random(m, k, 22 + m as u64);
+        // dgelsd's B holds max(m, n) rows: the solution comes back in it.
+        let asrc = a.transpose().into_vec();
+        let mut bsrc = vec![0.0; n * k];
+        for j in 0..k {
+            for i in 0..m {
+                bsrc[j * n + i] = b[(i, j)];
+            }
+        }
+        let (mut abuf, mut bbuf) = (asrc.clone(), bsrc.clone());
+        let mut s = vec![0.0; m];
+        let rcond = f64::EPSILON * n as f64;
+        // Seconds of one call, and the rank it found.
+        let mut gelsd = |abuf: &mut Vec<f64>, bbuf: &mut Vec<f64>| {
+            abuf.copy_from_slice(&asrc);
+            bbuf.copy_from_slice(&bsrc);
+            let mut rank = 0i32;
+            let t = timed(|| {
+                // SAFETY: abuf is m x n column-major (lda m), bbuf n x k
+                // column-major (ldb n >= max(m, n)), s has min(m, n) entries.
+                let info = unsafe {
+                    LAPACKE_dgelsd(
+                        COL_MAJOR,
+                        m as i32,
+                        n as i32,
+                        k as i32,
+                        abuf.as_mut_ptr(),
+                        m as i32,
+                        bbuf.as_mut_ptr(),
+                        n as i32,
+                        s.as_mut_ptr(),
+                        -1.0,
+                        &mut rank,
+                    )
+                };
+                assert_eq!(info, 0);
+            });
+            (t, rank)
+        };
+        // The three agree (and the LQ route is taken: full rank).
+        let x = Simd::lstsq(a.as_ref(), b.as_ref(), None).expect("fits");
+        let y =
+            oxblas_core::lstsq_by_svd::<Simd, f64>(a.as_ref(), b.as_ref(), rcond).expect("fits");
+        let (_, rank) = gelsd(&mut abuf, &mut bbuf);
+        assert_eq!(x.rank, m);
+        assert_eq!(rank as usize, m);
+        let (mut d_svd, mut d_lapack, mut nx) = (0.0f64, 0.0f64, 0.0f64);
+        for i in 0..n {
+            for j in 0..k {
+                d_svd = d_svd.max((x.solution[(i, j)] - y.solution[(i, j)]).abs());
+                d_lapack = d_lapack.max((x.solution[(i, j)] - bbuf[j * n + i]).abs());
+                nx = nx.max(x.solution[(i, j)].abs());
+            }
+        }
+        let reps = reps_for(2.0 * (m * m * n) as f64);
+        let (mut tl, mut ts, mut tg) = (Vec::new(), Vec::new(), Vec::new());
+        let lq = || {
+            timed(|| {
+                std::hint::black_box(Simd::lstsq(a.as_ref(), b.as_ref(), None).expect("fits"));
+            })
+        };
+        let svd = || {
+            timed(|| {
+                std::hint::black_box(
+                    oxblas_core::lstsq_by_svd::<Simd, f64>(a.as_ref(), b.as_ref(), rcond)
+                        .expect("fits"),
+                );
+            })
+        };
+        lq();
+        svd();
+        for _ in 0..rounds {
+            tl.push((0..reps).map(|_| lq()).sum::<f64>() / reps as f64);
+            ts.push((0..reps).map(|_| svd()).sum::<f64>() / reps as f64);
+            tg.push(
+                (0..reps)
+                    .map(|_| gelsd(&mut abuf, &mut bbuf).0)
+                    .sum::<f64>()
+                    / reps as f64,
+            );
+        }
+        // Where the LQ route's time goes: the QR of A^T and the values-only
+        // SVD of its m x m triangle (the rest is the solve and applying Q).
+        let (mut tq, mut tv) = (Vec::new(), Vec::new());
+        let f = qr::factor(a.t()).expect("finite");
+        let r =
+            oxblas_core::Mat::from_fn(m, m, |i, j| if i <= j { f.factors[(i, j)] } else { 0.0 });
+        for _ in 0..rounds {
+            tq.push(
+                (0..reps)
+                    .map(|_| timed(|| drop(std::hint::black_box(qr::factor(a.t())))))
+                    .sum::<f64>()
+                    / reps as f64,
+            );
+            tv.push(
+                (0..reps)
+                    .map(|_| {
+                        timed(|| drop(std::hint::black_box(Simd::singular_values(r.as_ref()))))
+                    })
+                    .sum::<f64>()
+                    / reps as f64,
+            );
+        }
+        let ratio = |t: &[f64], u: &[f64]| {
+            let mut r: Vec<f64> = t.iter().zip(u).map(|(t, u)| t / u).collect();
+            r.sort_by(|x, y| x.partial_cmp(y).expect("finite"));
+            (r[0], r[r.len() / 2], r[r.len() - 1])
+        };
+        let (s0, s1, s2) = ratio(&ts, &tl);
+        let (g0, g1, g2) = ratio(&tg, &tl);
+        println!(
+            "lstsq wide {m:>4}x{n:<5} lq {:>9.3} ms  svd route {:>9.3} ms  dgelsd {:>9.3} ms  \
+             svd/lq {s1:.2} [{s0:.2}..{s2:.2}]  dgelsd/lq {g1:.2} [{g0:.2}..{g2:.2}]  \
+             max|dX|/max|X| svd {:.1e} dgelsd {:.1e}\n    (lq: QR of A^T {:.3} ms, values of R {:.3} ms)",
+            median(tl.clone()) * 1e3,
+            median(ts.clone()) * 1e3,
+            median(tg.clone()) * 1e3,
+            d_svd / nx,
+            d_lapack / nx,
+            median(tq) * 1e3,
+            median(tv) * 1e3,
+        );
     }
 }
