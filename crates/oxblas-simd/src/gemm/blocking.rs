@@ -31,6 +31,13 @@
 //!   B block takes at most a quarter of the shared L3 (other cores use it too),
 //!   capped at 4080 so the packing buffer stays a few MiB.
 //!
+//! The same fractions give the aarch64 NEON kernels' blocks (6x8 f64: as
+//! above; 8x12 f32: KC = 32 KiB * 3/4 / (12 * 4) = 512, MC = 192, NC = 4080
+//! with the fallback caches). They were not tuned on ARM hardware (none was
+//! available: the NEON kernels were only run under qemu-user); a core with
+//! 64 KiB L1d (Neoverse V1/N2, Apple M1's 128 KiB) gets a proportionally
+//! deeper KC from sysfs, capped at 768.
+//!
 //! Chosen by measurement with `cargo run --release --example probe_gemm
 //! --features openblas -- cpu big` (n = 256..1024 and 4096x64x4096, ratio to
 //! OpenBLAS in one process): KC = 384 / MC = 120 was at or above OpenBLAS in
@@ -172,5 +179,8 @@ mod tests {
         assert_eq!(d.nc % 8, 0);
         let s = Blocking::new(6, 16, 4, FALLBACK);
         assert_eq!((s.kc, s.mc), (384, 252));
+        // aarch64 NEON f32 8x12 (f64 6x8 is the AVX2 f64 shape above).
+        let n = Blocking::new(8, 12, 4, FALLBACK);
+        assert_eq!((n.kc, n.mc, n.nc), (512, 192, 4080));
     }
 }

@@ -4,14 +4,15 @@
 //!   were chosen;
 //! - `pack.rs`: packing of A and B blocks into contiguous, zero-padded panels
 //!   (strides and transposes are absorbed here);
-//! - `microkernel.rs`: the register-blocked kernels (AVX2+FMA for f64 and f32,
-//!   a portable fallback);
+//! - `microkernel.rs`: the register-blocked kernels (AVX2+FMA on x86-64 and
+//!   NEON on aarch64, for f64 and f32; a portable fallback);
 //! - `small.rs`: the unpacked path for tiny products;
 //! - `matvec.rs`: products with a single row or column (matrix-vector).
 //!
-//! The instruction set is detected once (pulp's `x86::V3` = AVX2+FMA, else
-//! the portable kernels) and every call dispatches on it. AVX-512 (pulp's
-//! `x86::V4`) has no kernel of its own yet: such CPUs run the AVX2 kernels.
+//! The instruction set is detected once (pulp's `x86::V3` = AVX2+FMA on
+//! x86-64, NEON on aarch64, else the portable kernels) and every call
+//! dispatches on it. AVX-512 (pulp's `x86::V4`) has no kernel of its own
+//! yet: such CPUs run the AVX2 kernels.
 //!
 //! Threads (`Par::Rayon(n)`, only for `m n k >= 96^3` and never from inside a
 //! rayon worker): when C is at least as tall as wide, the driver splits the
@@ -26,7 +27,7 @@ mod small;
 
 use std::sync::OnceLock;
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 use oxblas_core::cast::{cast, cast_mat_mut, cast_mat_ref};
 use oxblas_core::{validate, MatMut, MatRef, Op, Par, Result, Scalar, Uplo};
 
@@ -41,6 +42,9 @@ pub(crate) enum Isa {
     /// x86-64 AVX2 + FMA (pulp's `x86::V3` level).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     Avx2Fma,
+    /// aarch64 Advanced SIMD (NEON), whose FMA is part of the base ISA.
+    #[cfg_attr(not(target_arch = "aarch64"), allow(dead_code))]
+    Neon,
 }
 
 /// Detects the best instruction set once per process.
@@ -51,6 +55,10 @@ pub(crate) fn isa() -> Isa {
         if pulp::x86::V3::is_available() {
             return Isa::Avx2Fma;
         }
+        #[cfg(target_arch = "aarch64")]
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            return Isa::Neon;
+        }
         Isa::Portable
     })
 }
@@ -59,6 +67,7 @@ pub(crate) fn isa() -> Isa {
 pub fn arch_name() -> &'static str {
     match isa() {
         Isa::Avx2Fma => "x86-64-v3: AVX2+FMA kernels",
+        Isa::Neon => "aarch64 NEON: 6x8 f64 / 8x12 f32 FMA kernels",
         Isa::Portable if cfg!(target_arch = "aarch64") => {
             "portable kernels (NEON by autovectorization)"
         }
@@ -192,9 +201,14 @@ fn split<T: Scalar>(
         return packed(isa, alpha, a, b, beta, c, 1);
     }
     let left_threads = threads / 2;
-    // Whole microkernel tiles on the left part: a multiple of MR = 6 rows or
-    // of NR = 16 columns (8 for f64 divides it), rounded to nearest.
-    let unit = if m >= n { 6 } else { 16 };
+    // Whole microkernel tiles on the left part, rounded to nearest: on
+    // x86-64 a multiple of MR = 6 rows or of NR = 16 columns (8 for f64
+    // divides it); with NEON, 24 is a multiple of MR (6 or 8) and NR (8 or 12).
+    let unit = match (isa, m >= n) {
+        (Isa::Neon, _) => 24,
+        (_, true) => 6,
+        (_, false) => 16,
+    };
     let at = (dim * left_threads / threads + unit / 2) / unit * unit;
     let at = at.clamp(PAR_MIN_SPLIT, dim - PAR_MIN_SPLIT);
     if m >= n {
@@ -260,6 +274,27 @@ fn packed_tri<T: Scalar>(
             return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c, threads, tri);
         }
     }
+    #[cfg(target_arch = "aarch64")]
+    if isa == Isa::Neon {
+        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+            cast_mat_ref::<T, f64>(a),
+            cast_mat_ref::<T, f64>(b),
+            cast::<T, f64>(alpha),
+            cast::<T, f64>(beta),
+        ) {
+            let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
+            return driver::<f64, microkernel::NeonF64>(alpha, a, b, beta, c, threads, tri);
+        }
+        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+            cast_mat_ref::<T, f32>(a),
+            cast_mat_ref::<T, f32>(b),
+            cast::<T, f32>(alpha),
+            cast::<T, f32>(beta),
+        ) {
+            let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
+            return driver::<f32, microkernel::NeonF32>(alpha, a, b, beta, c, threads, tri);
+        }
+    }
     let _ = isa;
     driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads, tri)
 }
@@ -288,6 +323,8 @@ fn driver<T: Scalar, K: Kernel<T>>(
 ) {
     let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let (mr, nr) = (K::MR, K::NR);
+    #[cfg(test)]
+    LAST_KERNEL.with(|last| last.set((K::NAME, mr, nr)));
     let blk = Blocking::new(mr, nr, core::mem::size_of::<T>(), caches());
     // Row parts for the threads: whole MR tiles, at least PAR_MIN_SPLIT rows.
     let parts = threads.min(m / PAR_MIN_SPLIT).max(1);
@@ -361,6 +398,14 @@ fn driver<T: Scalar, K: Kernel<T>>(
     });
 }
 
+#[cfg(test)]
+thread_local! {
+    /// The kernel (name, MR, NR) the packed driver last ran on this thread,
+    /// so tests can assert which kernel a path really uses.
+    static LAST_KERNEL: core::cell::Cell<(&'static str, usize, usize)> =
+        const { core::cell::Cell::new(("", 0, 0)) };
+}
+
 /// Where a macro-kernel call sits in the whole product.
 #[derive(Clone, Copy)]
 struct Origin {
@@ -412,7 +457,7 @@ fn macro_kernel<T: Scalar, K: Kernel<T>>(
         tri,
     } = at;
     let (rs, cs) = (c.row_stride(), c.col_stride());
-    // Room for the largest register tile (6 x 16).
+    // Room for the largest register tile (6 x 16 AVX2 f32, 8 x 12 NEON f32).
     const TILE: usize = 128;
     debug_assert!(mr * nr <= TILE);
     for ic in (0..m).step_by(mc) {

@@ -87,6 +87,7 @@ pub(crate) fn pack_a<T: Scalar>(
         4 => pack_fixed::<T, 4>(a, i0, p0, mb, kb, out),
         6 => pack_fixed::<T, 6>(a, i0, p0, mb, kb, out),
         8 => pack_fixed::<T, 8>(a, i0, p0, mb, kb, out),
+        12 => pack_fixed::<T, 12>(a, i0, p0, mb, kb, out),
         16 => pack_fixed::<T, 16>(a, i0, p0, mb, kb, out),
         _ => pack_generic(mr, a, i0, p0, mb, kb, out),
     }

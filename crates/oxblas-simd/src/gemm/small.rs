@@ -190,6 +190,9 @@ pub(crate) fn gemm<T: Scalar>(
         // SAFETY: `Isa::Avx2Fma` is only chosen when pulp's `x86::V3`
         // detection (AVX2 + FMA) succeeded.
         Isa::Avx2Fma => unsafe { body_avx2(alpha, a, b, beta, c) },
+        // aarch64 has FMA in its base ISA: `mul_add` is one `fmla`/`fmadd`.
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => by_width::<T, true>(alpha, a, b, beta, c),
         _ => by_width::<T, false>(alpha, a, b, beta, c),
     }
 }

@@ -194,30 +194,41 @@ fn all_isas() -> Vec<Isa> {
     v
 }
 
+/// The kernel (name, MR, NR) the packed driver runs for `T` with `isa`,
+/// read back from the driver itself after a small product.
+fn kernel_used<T: Scalar>(isa: Isa) -> (&'static str, usize, usize) {
+    LAST_KERNEL.with(|last| last.set(("", 0, 0)));
+    let a = Mat::<T>::from_fn(3, 2, |i, j| T::from_f64((i + j) as f64));
+    let b = Mat::<T>::from_fn(2, 3, |i, j| T::from_f64((i * j) as f64));
+    let mut c = Mat::<T>::zeros(3, 3);
+    packed(isa, T::ONE, a.as_ref(), b.as_ref(), T::ZERO, c.as_mut(), 1);
+    LAST_KERNEL.with(|last| last.get())
+}
+
 fn public<T: Scalar>(par: Par) -> impl Fn(T, MatRef<'_, T>, MatRef<'_, T>, T, MatMut<'_, T>) {
     move |al, a, b, be, c| gemm(al, a, b, be, c, par).expect("valid shapes")
 }
 
-/// Every m, n, k from 1 to twice the largest register tile, straight through
-/// the packed kernels (bypassing the small path), so every edge tile is hit.
+/// Every m, n from 1 to twice the register tile of the kernel in use (at
+/// least 12 x 32), straight through the packed kernels (bypassing the small
+/// path), so every edge tile is hit; and every k up to 32 on tiles one past
+/// the register tile.
 fn packed_edges<T: Scalar>() {
     for isa in all_isas() {
         let run = move |al: T, a: MatRef<'_, T>, b: MatRef<'_, T>, be: T, c: MatMut<'_, T>| {
             packed(isa, al, a, b, be, c, 1)
         };
-        let ms = pick(
-            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
-            &[1, 3, 4, 5, 8, 9],
-        );
-        let ns = pick(
-            &[
-                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
-                24, 25, 26, 27, 28, 29, 30, 31, 32,
-            ],
-            &[1, 3, 4, 5, 8, 9, 17],
-        );
-        for &m in ms {
-            for &n in ns {
+        let (_, mr, nr) = kernel_used::<T>(isa);
+        let (ms, ns): (Vec<usize>, Vec<usize>) = if cfg!(miri) {
+            (vec![1, 3, 4, 5, 8, 9], vec![1, 3, 4, 5, 8, 9, 17])
+        } else {
+            (
+                (1..=(2 * mr).max(12)).collect(),
+                (1..=(2 * nr).max(32)).collect(),
+            )
+        };
+        for &m in &ms {
+            for &n in &ns {
                 for &k in pick(&[1, 2, 3, 5, 8, 13], &[1, 5]) {
                     let l = (Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
                     check_one::<T>(m, n, k, l, 1.5, -0.5, false, &run);
@@ -228,6 +239,9 @@ fn packed_edges<T: Scalar>() {
         for k in 1..=kmax {
             let l = (Layout::ColMajor, Layout::Padded, Layout::RowMajor);
             check_one::<T>(7, 9, k, l, 1.0, 0.0, false, &run);
+            if !cfg!(miri) && (mr + 1, nr + 1) != (7, 9) {
+                check_one::<T>(mr + 1, nr + 1, k, l, 1.0, 0.0, false, &run);
+            }
         }
     }
 }
@@ -319,6 +333,25 @@ fn block_boundaries<T: Scalar>() {
             ],
         );
         for &(m, n, k) in sizes {
+            check_one::<T>(m, n, k, l, -1.0, 2.5, false, &run);
+        }
+        if cfg!(miri) {
+            // The list above already straddles Miri's tiny blocks.
+            continue;
+        }
+        // Straddles of the blocks of the kernel in use on this machine
+        // (on aarch64 the NEON f32 kernel has KC = 512, MC = 192 here).
+        let (_, mr, nr) = kernel_used::<T>(isa);
+        let blk = Blocking::new(mr, nr, core::mem::size_of::<T>(), caches());
+        let (kc, mc, nc) = (blk.kc, blk.mc, blk.nc);
+        for (m, n, k) in [
+            (mc - 1, nr + 1, kc + 1),
+            (mc, 2 * nr - 1, kc),
+            (mc + 1, 13, kc - 1),
+            (2 * mc + mr - 1, 9, 2 * kc + 1),
+            (mr + 1, nc + 1, 5),
+            (mr - 1, nc - 1, 3),
+        ] {
             check_one::<T>(m, n, k, l, -1.0, 2.5, false, &run);
         }
     }
@@ -462,8 +495,57 @@ fn arch_name_names_the_detected_level() {
     let name = arch_name();
     match isa() {
         Isa::Avx2Fma => assert!(name.contains("AVX2")),
+        Isa::Neon => assert!(name.contains("NEON")),
         Isa::Portable => assert!(name.contains("portable")),
     }
+}
+
+/// The register-blocked kernel of the target is the one that runs, through
+/// the public entry and the packed driver, so that a silent fallback to the
+/// portable kernel fails here (on aarch64: NEON 6x8 f64 / 8x12 f32).
+#[test]
+fn selected_kernel_is_the_targets_register_blocked_one() {
+    #[cfg(all(target_arch = "aarch64", not(miri)))]
+    assert_eq!(isa(), Isa::Neon);
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    assert_eq!(isa() == Isa::Avx2Fma, pulp::x86::V3::is_available());
+    let (want64, want32) = match isa() {
+        Isa::Neon => (("neon f64 6x8", 6, 8), ("neon f32 8x12", 8, 12)),
+        Isa::Avx2Fma => (("avx2 f64 6x8", 6, 8), ("avx2 f32 6x16", 6, 16)),
+        Isa::Portable => (("portable", 4, 4), ("portable", 4, 4)),
+    };
+    assert_eq!(kernel_used::<f64>(isa()), want64);
+    assert_eq!(kernel_used::<f32>(isa()), want32);
+    assert_eq!(kernel_used::<f64>(Isa::Portable), ("portable", 4, 4));
+    // The public entry on a product past the small path.
+    let (m, n, k) = if cfg!(miri) {
+        (9, 18, 17)
+    } else {
+        (40, 50, 30)
+    };
+    LAST_KERNEL.with(|last| last.set(("", 0, 0)));
+    check_one::<f64>(
+        m,
+        n,
+        k,
+        (Layout::RowMajor, Layout::ColMajor, Layout::RowMajor),
+        1.0,
+        0.0,
+        false,
+        &public::<f64>(Par::Seq),
+    );
+    assert_eq!(LAST_KERNEL.with(|last| last.get()), want64);
+    check_one::<f32>(
+        m,
+        n,
+        k,
+        (Layout::RowMajor, Layout::ColMajor, Layout::RowMajor),
+        1.0,
+        0.0,
+        false,
+        &public::<f32>(Par::Seq),
+    );
+    assert_eq!(LAST_KERNEL.with(|last| last.get()), want32);
 }
 
 #[test]
