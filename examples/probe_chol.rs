@@ -284,6 +284,45 @@ fn syrk(n: usize, k: usize) {
     report(&format!("dsyrk n={n} k={k}"), flops, t);
 }
 
+/// `reps` simd factorizations of order `n` (f32 if `single`), nothing else,
+/// for profilers; prints the mean GFLOP/s (per CPU second of the calling
+/// thread, and per wall-clock second).
+fn prof(n: usize, reps: usize, single: bool) {
+    let b = random(n, n, 7);
+    let mut a = Mat::zeros(n, n);
+    oxblas_simd::gemm::gemm(
+        1.0,
+        b.as_ref(),
+        b.t(),
+        0.0,
+        a.as_mut(),
+        oxblas_core::Par::Seq,
+    )
+    .expect("shapes fit");
+    for i in 0..n {
+        a[(i, i)] += n as f64;
+    }
+    let a32: Mat<f32> = Mat::from_fn(n, n, |i, j| a[(i, j)] as f32);
+    let t0 = std::time::Instant::now();
+    let t = thread_cpu_seconds();
+    for _ in 0..reps {
+        if single {
+            std::hint::black_box(cholesky::factor(a32.as_ref()).expect("spd"));
+        } else {
+            std::hint::black_box(cholesky::factor(a.as_ref()).expect("spd"));
+        }
+    }
+    let t = (thread_cpu_seconds() - t) / reps as f64;
+    let w = t0.elapsed().as_secs_f64() / reps as f64;
+    let f = (n as f64).powi(3) / 3.0 * 1e-9;
+    println!(
+        "simd n={n} threads={}: {:.2} GF/s per caller CPU second, {:.2} GF/s wall",
+        oxblas_simd::num_threads(),
+        f / t,
+        f / w
+    );
+}
+
 fn main() {
     // LAPACKE's copy of the OpenBLAS runtime reads its thread count from the
     // environment when it loads: re-run self with it set.
@@ -315,6 +354,19 @@ fn main() {
                     }
                     i += 1;
                 }
+            }
+            "prof" | "prof32" => {
+                // Only the simd factorization, repeated (for `perf record`).
+                let (x, y) = (num(args.get(i + 1)), num(args.get(i + 2)));
+                let (Some(n), Some(reps)) = (x, y) else {
+                    eprintln!("{} needs a size and a count", args[i]);
+                    std::process::exit(2);
+                };
+                let threads = num(args.get(i + 3));
+                oxblas_simd::set_num_threads(threads.unwrap_or(1));
+                prof(n, reps, args[i] == "prof32");
+                oxblas_simd::set_num_threads(1);
+                i += if threads.is_some() { 4 } else { 3 };
             }
             "trsm" | "syrk" => {
                 let (x, y) = (num(args.get(i + 1)), num(args.get(i + 2)));

@@ -1,9 +1,14 @@
 //! The recursive Cholesky factorization.
 
-use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Result, Scalar, Uplo};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar, Uplo};
+
+use crate::team::Team;
 
 use crate::lapack::util::{all_finite, split_point};
-use crate::level3;
+use crate::{gemm, level3};
 
 /// Order up to which Cholesky runs its unblocked (Crout) kernel.
 #[cfg(not(test))]
@@ -23,30 +28,61 @@ const LEAF: usize = 11;
 ///   pivot that is not positive (LAPACK's `info - 1`): the leading minor of
 ///   order `index + 1` is not positive definite.
 pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
+    factor_with(a, crate::current_par())
+}
+
+/// [`factor`] with explicit parallelism: from order [`PAR_MIN_N`] the whole
+/// factorization runs inside one spinning thread team (`crate::team`), whose
+/// members split the copies, the panel solves and the trailing updates.
+pub(crate) fn factor_with<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Result<Cholesky<T>> {
     let n = validate::square(Op::Cholesky, a.shape())?;
-    // One pass: copy each row's lower part, check it (vectorized), zero the
-    // rest. The check completes before any factorization work. Rows are
-    // `ld` apart, padded by a cache line when n would make the stride a
-    // multiple of 512 bytes (rows then share L1 sets and 4 KiB aliases);
-    // the padding is squeezed out at the end.
+    let par = if n >= PAR_MIN_N { par } else { Par::Seq };
+    crate::team::with_team(par, |team| factor_team(a, team))
+}
+
+/// Orders below this factor on one thread (a team costs thread starts, tens
+/// of microseconds, which only larger orders repay).
+const PAR_MIN_N: usize = if cfg!(test) { 24 } else { 256 };
+
+/// The factorization of the validated square `a` on `team`.
+fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> {
+    let n = a.rows();
+    if n == 0 {
+        return Ok(Cholesky {
+            l: Mat::zeros(0, 0),
+        });
+    }
+    // Copy each row's lower part, check it (vectorized), zero the rest; the
+    // check completes before any factorization work. Rows are `ld` apart,
+    // padded by a cache line when n would make the stride a multiple of 512
+    // bytes (rows then share L1 sets and 4 KiB aliases); the padding is
+    // squeezed out at the end.
     let ld = padded_stride::<T>(n);
     let mut data: Vec<T> = Vec::with_capacity(n * ld);
-    for i in 0..n {
-        match a.row_slice(i) {
-            Some(src) => data.extend_from_slice(&src[..=i]),
-            // SAFETY: i < n, j <= i < n.
-            None => data.extend((0..=i).map(|j| unsafe { *a.get_unchecked(i, j) })),
-        }
-        if !all_finite(&data[i * ld..]) {
+    {
+        let spare = &mut data.spare_capacity_mut()[..n * ld];
+        let parts = row_parts(spare, n, ld, pieces(team, n, 64));
+        let finite = AtomicBool::new(true);
+        for_pieces(team, parts, &|(i0, rows)| {
+            if !copy_lower(a, i0, rows, ld) {
+                finite.store(false, Ordering::Relaxed);
+            }
+        });
+        if !finite.load(Ordering::Relaxed) {
             return Err(Error::NonFinite { op: Op::Cholesky });
         }
-        data.resize((i + 1) * ld, T::ZERO);
     }
+    // SAFETY: the parts cover the first n * ld elements of the spare
+    // capacity, and `copy_lower` wrote every element of its rows (it
+    // returned, so it did not stop early).
+    unsafe { data.set_len(n * ld) };
     {
         let whole = MatMut::from_slice(&mut data, n, ld)?;
-        factor_in_place(whole.submatrix(0, 0, n, n)?, 0)?;
+        factor_in_place(whole.submatrix(0, 0, n, n)?, 0, team)?;
     }
     if ld != n {
+        // In place, in row order (row i's new place overlaps row i - 1's
+        // old one): no second buffer of n^2 elements to allocate and fault in.
         for i in 1..n {
             data.copy_within(i * ld..i * ld + n, i * n);
         }
@@ -54,6 +90,92 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
     }
     let l = Mat::from_vec(n, n, data)?;
     Ok(Cholesky { l })
+}
+
+/// Splits `buf` (`n` rows `ld` apart) into at most `parts` runs of whole rows
+/// with about equal numbers of rows: `(first row, its rows)`.
+fn row_parts<E>(buf: &mut [E], n: usize, ld: usize, parts: usize) -> Vec<(usize, &mut [E])> {
+    let parts = parts.clamp(1, n.max(1));
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = buf;
+    let mut i0 = 0;
+    for t in 0..parts {
+        let i1 = n * (t + 1) / parts;
+        let (head, tail) = rest.split_at_mut((i1 - i0) * ld);
+        out.push((i0, head));
+        rest = tail;
+        i0 = i1;
+    }
+    out
+}
+
+/// Copies rows `i0..` of the lower triangle of `a` into `rows` (whole rows
+/// `ld` long: the lower part, then zeros) and checks them; returns `false`
+/// on a NaN or infinity (the remaining rows are then not written).
+fn copy_lower<T: Scalar>(
+    a: MatRef<'_, T>,
+    i0: usize,
+    rows: &mut [core::mem::MaybeUninit<T>],
+    ld: usize,
+) -> bool {
+    for (r, dst) in rows.chunks_exact_mut(ld).enumerate() {
+        let i = i0 + r;
+        let (low, high) = dst.split_at_mut(i + 1);
+        match a.row_slice(i) {
+            Some(src) => {
+                for (d, &s) in low.iter_mut().zip(&src[..=i]) {
+                    d.write(s);
+                }
+            }
+            None => {
+                for (j, d) in low.iter_mut().enumerate() {
+                    // SAFETY: i < n and j <= i < n.
+                    d.write(unsafe { *a.get_unchecked(i, j) });
+                }
+            }
+        }
+        // SAFETY: every element of `low` was written just above.
+        let low = unsafe { &*(low as *const [core::mem::MaybeUninit<T>] as *const [T]) };
+        if !all_finite(low) {
+            return false;
+        }
+        for d in high {
+            d.write(T::ZERO);
+        }
+    }
+    true
+}
+
+/// Runs `job(p)` for every piece, over the team: each thread claims the
+/// next unclaimed piece (in order) until none is left, so that a member the
+/// OS holds off the CPU delays only the piece it is running (more pieces
+/// than threads keep a loaded machine from stalling the others).
+fn for_pieces<P: Send>(team: &Team, pieces: Vec<P>, job: &(dyn Fn(P) + Sync)) {
+    if team.size() <= 1 || pieces.len() <= 1 {
+        for p in pieces {
+            job(p);
+        }
+        return;
+    }
+    let slots: Vec<Mutex<Option<P>>> = pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let next = AtomicUsize::new(0);
+    team.run(&|_| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = slots.get(i) else { break };
+        let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(p) = piece {
+            job(p);
+        }
+    });
+}
+
+/// How many pieces a team splits a step of `units` units (rows) into: two
+/// per thread, none smaller than `min` units.
+fn pieces(team: &Team, units: usize, min: usize) -> usize {
+    if team.size() <= 1 {
+        return 1;
+    }
+    (2 * team.size()).min(units / min.max(1)).max(1)
 }
 
 /// Row stride of the working copy for order `n`: `n`, plus a cache line
@@ -72,7 +194,7 @@ fn padded_stride<T>(n: usize) -> usize {
 /// Factors the lower triangle of `a` in place (`offset`: the index of its
 /// first pivot in the whole matrix, for the error). `a` has unit column
 /// stride (it is always a block of the row-major copy made by [`factor`]).
-fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
+fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize, team: &Team) -> Result<()> {
     let n = a.rows();
     debug_assert!(n <= 1 || a.col_stride() == 1);
     if n <= LEAF {
@@ -82,13 +204,73 @@ fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()>
     let (top, bot) = a.split_at_row(n1);
     let (mut a11, _) = top.split_at_col(n1);
     let (mut a21, mut a22) = bot.split_at_col(n1);
-    factor_in_place(a11.rb_mut(), offset)?;
+    factor_in_place(a11.rb_mut(), offset, team)?;
     // L21 = A21 L11^{-T}: the row-wise right-side solve of level 3 (rows of
-    // A21 and L11 contiguous, no transposing copy; rows split over threads).
-    level3::solve_lower_t(a11.rb(), false, a21.rb_mut(), crate::current_par());
-    // A22 -= L21 L21^T on the lower triangle only, by the packed syrk driver.
-    level3::syrk(Uplo::Lower, -T::ONE, a21.rb(), T::ONE, a22.rb_mut())?;
-    factor_in_place(a22, offset + n1)
+    // A21 and L11 contiguous, no transposing copy), rows split over the team.
+    solve_par(a11.rb(), a21.rb_mut(), team);
+    // A22 -= L21 L21^T on the lower triangle only, row blocks over the team.
+    syrk_par(a21.rb(), a22.rb_mut(), team);
+    factor_in_place(a22, offset + n1, team)
+}
+
+/// `X L^T = B` in place in `b` for the lower triangle of `l`, the rows of
+/// `b` split over the team (multiples of 4 rows, the solve's tile height).
+fn solve_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, team: &Team) {
+    let m = b.rows();
+    let parts = pieces(team, m, 32);
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = b;
+    let mut r0 = 0;
+    for t in 1..parts {
+        let r1 = (m * t / parts).div_ceil(4) * 4;
+        let (head, tail) = rest.split_at_row(r1 - r0);
+        out.push(head);
+        rest = tail;
+        r0 = r1;
+    }
+    out.push(rest);
+    for_pieces(team, out, &|part| {
+        level3::solve_lower_t(l, false, part, Par::Seq)
+    });
+}
+
+/// `C -= A A^T` on the lower triangle of `c` (`n x n`, `a` is `n x k`),
+/// split over the team into row blocks of about equal work: block
+/// `r0..r1` is the rectangle `C[r0..r1, ..r0]` (a gemm) and the triangle
+/// `C[r0..r1, r0..r1]` (the triangle-restricted packed driver).
+fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
+    let n = c.rows();
+    let parts = pieces(team, n, 32);
+    if parts == 1 {
+        return gemm::syrk_with(gemm::isa(), Uplo::Lower, -T::ONE, a, T::ONE, c, Par::Seq);
+    }
+    // Rows below r hold r^2 / 2 of the n^2 / 2 entries: cut at n sqrt(t / p),
+    // rounded to a multiple of 8 (the microkernel's width).
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = c;
+    let mut r0 = 0;
+    for t in 1..=parts {
+        let r1 = if t == parts {
+            n
+        } else {
+            let cut = n as f64 * (t as f64 / parts as f64).sqrt();
+            ((cut as usize + 4) / 8 * 8).clamp(r0, n)
+        };
+        let (head, tail) = rest.split_at_row(r1 - r0);
+        out.push((r0, head));
+        rest = tail;
+        r0 = r1;
+    }
+    for_pieces(team, out, &|(r0, rows)| {
+        let h = rows.rows();
+        let (rect, right) = rows.split_at_col(r0);
+        let (tri, _) = right.split_at_col(h);
+        let (above, mine) = a.split_at_row(r0);
+        let (mine, _) = mine.split_at_row(h);
+        let isa = gemm::isa();
+        gemm::gemm_with(isa, -T::ONE, mine, above.t(), T::ONE, rect, Par::Seq);
+        gemm::syrk_with(isa, Uplo::Lower, -T::ONE, mine, T::ONE, tri, Par::Seq);
+    });
 }
 
 /// Unblocked left-looking Cholesky of a block of order at most `LEAF`, four

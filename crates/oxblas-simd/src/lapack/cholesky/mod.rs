@@ -28,4 +28,6 @@ mod solve;
 mod tests;
 
 pub use factor::factor;
+#[cfg(test)]
+use factor::factor_with;
 pub use solve::{inverse, solve};

@@ -190,3 +190,49 @@ fn hand_built_non_square_factor_is_rejected() {
     ));
     assert!(matches!(inverse(&c), Err(Error::NotSquare { .. })));
 }
+
+#[test]
+fn team_of_three_matches_one_thread() {
+    // Orders across PAR_MIN_N (24 in tests), with the padded stride (256).
+    for &n in &[24usize, 50, 97, 256] {
+        let a = spd::<f64>(n, 11 + n as u64);
+        let one = factor_with(a.as_ref(), oxblas_core::Par::Seq).unwrap();
+        for threads in [2usize, 3] {
+            let many = factor_with(a.as_ref(), oxblas_core::Par::Rayon(threads)).unwrap();
+            for i in 0..n {
+                for j in 0..n {
+                    let (x, y) = (one.l[(i, j)], many.l[(i, j)]);
+                    assert!(
+                        (x - y).abs() <= 64.0 * f64::EPSILON * (n as f64) * x.abs().max(1.0),
+                        "n {n} threads {threads} ({i}, {j}): {x} vs {y}"
+                    );
+                }
+            }
+        }
+        let a32 = spd::<f32>(n, 5 + n as u64);
+        let c = factor_with(a32.as_ref(), oxblas_core::Par::Rayon(3)).unwrap();
+        let llt = matmul(c.l.as_ref(), c.l.t());
+        let full = Mat::from_fn(n, n, |i, j| if j <= i { a32[(i, j)] } else { a32[(j, i)] });
+        let r = rel_residual(full.as_ref(), llt.as_ref(), n);
+        assert!(r <= TOL, "f32 n = {n}, 3 threads: ratio {r}");
+    }
+}
+
+#[test]
+fn team_errors_are_exact() {
+    // A NaN in the last row part, and a failing pivot deep in the trailing
+    // block, with three threads.
+    let n = 97;
+    let mut a = spd::<f64>(n, 3);
+    a[(n - 1, 2)] = f64::NAN;
+    assert!(matches!(
+        factor_with(a.as_ref(), oxblas_core::Par::Rayon(3)),
+        Err(Error::NonFinite { .. })
+    ));
+    let mut a = spd::<f64>(n, 3);
+    a[(70, 70)] = -1e6;
+    assert!(matches!(
+        factor_with(a.as_ref(), oxblas_core::Par::Rayon(3)),
+        Err(Error::NotPositiveDefinite { index: 70 })
+    ));
+}
