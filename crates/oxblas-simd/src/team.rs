@@ -45,9 +45,6 @@
 //! from inside another team (caller or member) gets a team of one and spawns
 //! nothing; members exit before `with_team` returns.
 
-// Until the factorizations use every helper.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use core::cell::{Cell, UnsafeCell};
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -186,6 +183,15 @@ pub(crate) struct Team<'a> {
 }
 
 impl Team<'_> {
+    /// A team of one: [`Team::run`] calls the job on the caller.
+    pub(crate) fn single() -> Team<'static> {
+        Team {
+            shared: None,
+            size: 1,
+            _not_sync: PhantomData,
+        }
+    }
+
     /// The number of tids each [`Team::run`] runs (`>= 1`).
     pub(crate) fn size(&self) -> usize {
         self.size
@@ -298,11 +304,7 @@ pub(crate) fn team_size(par: Par) -> usize {
 pub(crate) fn with_team<R: Send>(par: Par, f: impl FnOnce(&Team) -> R + Send) -> R {
     let size = team_size(par);
     if size <= 1 {
-        return f(&Team {
-            shared: None,
-            size: 1,
-            _not_sync: PhantomData,
-        });
+        return f(&Team::single());
     }
     let shared = Shared::new(size);
     std::thread::scope(|s| {

@@ -1,25 +1,25 @@
-//! The memory-bound steps of the LU (the copy of the input with its finite
-//! check, and row interchanges) split over threads, so that with `Par::Rayon`
-//! they do not stay serial next to the threaded gemm.
+//! The copy of the LU's input with its finite check, split over threads for
+//! large inputs (the row interchanges run on the factorization's team, in
+//! `factor.rs`).
 
 use core::mem::MaybeUninit;
 
-use oxblas_core::{Mat, MatMut, MatRef, Par, Scalar};
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::lapack::util::{all_finite, apply_swaps};
+use oxblas_core::{Mat, MatRef, Scalar};
+
+use crate::lapack::util::all_finite;
+use crate::team::Team;
 
 /// Elements below which a copy stays on one thread.
 const PAR_COPY_MIN: usize = 1 << 16;
 
-/// Element moves (`swaps x columns`) below which interchanges stay serial.
-const PAR_SWAP_MIN: usize = 1 << 14;
-
 /// A row-major copy of `a`, or `None` if `a` holds NaN or infinity.
-pub(super) fn copy_checked<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Option<Mat<T>> {
+pub(super) fn copy_checked<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Option<Mat<T>> {
     let (m, n) = a.shape();
     let len = m * n;
     let mut data: Vec<T> = Vec::with_capacity(len);
-    let finite = fill(a, &mut data.spare_capacity_mut()[..len], par);
+    let finite = fill(a, &mut data.spare_capacity_mut()[..len], team);
     // SAFETY: `fill` wrote every one of the first `len` elements (each row
     // of `a` into its `n` slots).
     unsafe { data.set_len(len) };
@@ -30,19 +30,27 @@ pub(super) fn copy_checked<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Option<Mat<
 }
 
 /// Writes `a` row by row into `out` (`rows * cols` slots) and returns whether
-/// every element is finite; halves of the rows go to two threads when large.
-fn fill<T: Scalar>(a: MatRef<'_, T>, out: &mut [MaybeUninit<T>], par: Par) -> bool {
+/// every element is finite; row parts go to the team's members when large.
+fn fill<T: Scalar>(a: MatRef<'_, T>, out: &mut [MaybeUninit<T>], team: &Team) -> bool {
     let (m, n) = a.shape();
-    let threads = par.threads();
-    if threads > 1 && m >= 2 && m * n >= PAR_COPY_MIN {
-        let h = m / 2;
-        let (a1, a2) = a.split_at_row(h);
-        let (o1, o2) = out.split_at_mut(h * n);
-        let (f1, f2) = rayon::join(
-            || fill(a1, o1, Par::Rayon(threads.div_ceil(2))),
-            || fill(a2, o2, Par::Rayon(threads / 2)),
-        );
-        return f1 && f2;
+    let size = team.size();
+    if size > 1 && m >= size && m * n >= PAR_COPY_MIN {
+        let mut parts = Vec::with_capacity(size);
+        let (mut rest_a, mut rest_o) = (a, out);
+        for p in (0..size).rev() {
+            let at = m * p / size;
+            let (a1, a2) = rest_a.split_at_row(at);
+            let (o1, o2) = rest_o.split_at_mut(at * n);
+            parts.push((a2, o2));
+            (rest_a, rest_o) = (a1, o1);
+        }
+        let finite = AtomicBool::new(true);
+        team.run_parts(parts, &|_, (a, o)| {
+            if !fill(a, o, &Team::single()) {
+                finite.store(false, Ordering::Relaxed);
+            }
+        });
+        return finite.into_inner();
     }
     for (i, row) in out.chunks_exact_mut(n.max(1)).take(m).enumerate() {
         match a.row_slice(i) {
@@ -64,55 +72,39 @@ fn fill<T: Scalar>(a: MatRef<'_, T>, out: &mut [MaybeUninit<T>], par: Par) -> bo
     all_finite(done)
 }
 
-/// Applies the interchanges `row i <-> row piv[i]` (in order) to `a`, with
-/// column halves on separate threads when large.
-pub(super) fn swaps<T: Scalar>(a: MatMut<'_, T>, piv: &[usize], par: Par) {
-    let cols = a.cols();
-    let threads = par.threads();
-    if threads > 1 && cols >= 64 && piv.len() * cols >= PAR_SWAP_MIN {
-        let (a1, a2) = a.split_at_col(cols / 2 / 8 * 8);
-        rayon::join(
-            || swaps(a1, piv, Par::Rayon(threads.div_ceil(2))),
-            || swaps(a2, piv, Par::Rayon(threads / 2)),
-        );
-        return;
-    }
-    apply_swaps(a, piv);
-}
-
 #[cfg(test)]
 mod tests {
     use oxblas_core::{Mat, Par};
 
     use super::*;
     use crate::lapack::util::testing::random;
+    use crate::team::with_team;
 
     #[test]
-    fn threaded_copy_and_swaps_match_serial() {
+    fn threaded_copy_matches_serial() {
         for (m, n) in [(0usize, 0usize), (1, 1), (300, 257), (513, 200)] {
             let a = random::<f64>(m, n, 3);
             for par in [Par::Seq, Par::Rayon(2), Par::Rayon(3)] {
-                assert_eq!(copy_checked(a.as_ref(), par).unwrap(), a);
-                assert_eq!(copy_checked(a.t(), par).unwrap(), a.transpose());
-                let piv: Vec<usize> = (0..m.min(n)).map(|i| (i * 7 + 3) % m.max(1)).collect();
-                let piv: Vec<usize> = piv.iter().enumerate().map(|(i, &p)| p.max(i)).collect();
-                let mut x = a.clone();
-                let mut y = a.clone();
-                swaps(x.as_mut(), &piv, par);
-                apply_swaps(y.as_mut(), &piv);
-                assert_eq!(x, y);
+                with_team(par, |team| {
+                    assert_eq!(copy_checked(a.as_ref(), team).unwrap(), a);
+                    assert_eq!(copy_checked(a.t(), team).unwrap(), a.transpose());
+                });
             }
             if m * n > 0 {
                 let mut b = a.clone();
                 b[(m - 1, n / 2)] = f64::INFINITY;
-                assert!(copy_checked(b.as_ref(), Par::Rayon(2)).is_none());
+                with_team(Par::Rayon(2), |t| {
+                    assert!(copy_checked(b.as_ref(), t).is_none())
+                });
                 b[(m - 1, n / 2)] = f64::NAN;
-                assert!(copy_checked(b.as_ref(), Par::Seq).is_none());
+                assert!(copy_checked(b.as_ref(), &Team::single()).is_none());
             }
         }
         let z = Mat::<f32>::zeros(3, 0);
         assert_eq!(
-            copy_checked(z.as_ref(), Par::Rayon(2)).unwrap().shape(),
+            with_team(Par::Rayon(2), |t| copy_checked(z.as_ref(), t)
+                .unwrap()
+                .shape()),
             (3, 0)
         );
     }

@@ -423,3 +423,41 @@ fn ill_conditioned_around_256() {
         assert!(r <= TOL, "n = {n}: solve ratio {r}");
     }
 }
+
+/// The team paths (2, 3 and 4 members; every step split under the test
+/// thresholds) give factors bitwise equal to the one-thread recursion, whose
+/// pivots are getf2's.
+fn team_sizes_match_sequential<T: Scalar>(sizes: &[usize]) {
+    for &n in sizes {
+        let a = random::<T>(n, n, 40 + n as u64);
+        let seq = factor::factor_par(a.as_ref(), n, oxblas_core::Par::Seq).unwrap();
+        for threads in [2, 3, 4] {
+            let f = factor::factor_par(a.as_ref(), n, oxblas_core::Par::Rayon(threads)).unwrap();
+            assert_eq!(f.pivots, seq.pivots, "n = {n}, {threads} threads: pivots");
+            let same = f
+                .factors
+                .as_slice()
+                .iter()
+                .zip(seq.factors.as_slice())
+                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
+            assert!(
+                same,
+                "n = {n}, {threads} threads: factors not bitwise equal"
+            );
+        }
+    }
+}
+
+#[test]
+fn team_paths_are_bitwise_equal_to_one_thread() {
+    let mut sizes: Vec<usize> = (1..=40).collect();
+    sizes.extend([47, 63, 64, 65, 100, 127, 128, 129, 200, 255, 256, 257]);
+    team_sizes_match_sequential::<f64>(&sizes);
+    team_sizes_match_sequential::<f32>(&[1, 7, 33, 64, 129, 255, 256, 257]);
+    // And the one-thread pivots are getf2's on the same inputs.
+    for &n in &[1usize, 19, 65, 129, 255, 256, 257] {
+        let a = random::<f64>(n, n, 40 + n as u64);
+        let f = factor::factor_par(a.as_ref(), n, oxblas_core::Par::Rayon(3)).unwrap();
+        assert_eq!(f.pivots, reference_lu(a.as_ref()).1, "n = {n}");
+    }
+}
