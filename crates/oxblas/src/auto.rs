@@ -11,7 +11,11 @@ use oxblas_openblas::OpenBlas;
 #[cfg(feature = "simd")]
 use oxblas_simd::Simd;
 
-use crate::dispatch::{choose, choose_infallible};
+#[cfg(feature = "simd")]
+use crate::dispatch::FAST_SIMD;
+use crate::dispatch::{choose, choose_infallible, fast_choice};
+#[cfg(feature = "openblas")]
+use crate::dispatch::{on_rayon_worker, FAST_OPENBLAS, FAST_OPENBLAS_PINNED};
 
 /// The dispatching backend: each call runs on the backend the dispatcher
 /// picks for its operation, element type, size and thread count (see
@@ -38,34 +42,73 @@ fn out_of_line<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Runs `$method` on the chosen backend; `Err(BackendUnavailable)` if the
-/// choice is not compiled in (only possible under `with_backend`).
+/// Runs the full dispatch (`choose`: scoped overrides, the table built on
+/// first use, the rayon rule) out of line, so that the fast path of every
+/// `Auto` method is the table read and the backend call alone.
+#[cold]
+#[inline(never)]
+fn slow_path<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Runs `$method` on the chosen backend.
+///
+/// Fast path: [`fast_choice`] reads one byte of the table (no lock, no call,
+/// no thread-local access) and the method runs on the SIMD backend directly
+/// or on OpenBLAS (out of line; after the rayon-worker check unless pinned).
+/// Anything else (a scoped override open, the table not built yet, OpenBLAS
+/// asked for on a rayon worker) takes [`slow_path`] through
+/// [`choose`](crate::dispatch), which returns `Err(BackendUnavailable)` for
+/// a backend that is not compiled in (only possible under `with_backend`).
 macro_rules! route {
-    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
-        match choose($op, <$t as Scalar>::DTYPE, &[$($dim),*]) {
+    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {{
+        let op = $op;
+        let dtype = <$t as Scalar>::DTYPE;
+        let code = fast_choice(op, dtype, &[$($dim),*]);
+        #[cfg(feature = "simd")]
+        if code == FAST_SIMD {
+            return <Simd as Backend>::$method($($arg),*);
+        }
+        #[cfg(feature = "openblas")]
+        if code == FAST_OPENBLAS_PINNED || (code == FAST_OPENBLAS && !on_rayon_worker()) {
+            return out_of_line(|| <OpenBlas as Backend>::$method($($arg),*));
+        }
+        slow_path(|| match choose(op, dtype, &[$($dim),*]) {
             #[cfg(feature = "simd")]
             Ok(BackendId::Simd) => <Simd as Backend>::$method($($arg),*),
             #[cfg(feature = "openblas")]
-            Ok(BackendId::OpenBlas) => out_of_line(|| <OpenBlas as Backend>::$method($($arg),*)),
+            Ok(BackendId::OpenBlas) => <OpenBlas as Backend>::$method($($arg),*),
             #[allow(unreachable_patterns)]
             Ok(id) => Err(Error::BackendUnavailable(id)),
             Err(e) => Err(e),
-        }
-    };
+        })
+    }};
 }
 
-/// As `route!`, for operations that cannot fail.
+/// As `route!`, for operations that cannot fail: an override naming a
+/// backend that is not compiled in runs on a compiled one.
 macro_rules! route_infallible {
-    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
-        match choose_infallible($op, <$t as Scalar>::DTYPE, &[$($dim),*]) {
+    ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {{
+        let op = $op;
+        let dtype = <$t as Scalar>::DTYPE;
+        let code = fast_choice(op, dtype, &[$($dim),*]);
+        #[cfg(feature = "simd")]
+        if code == FAST_SIMD {
+            return <Simd as Backend>::$method($($arg),*);
+        }
+        #[cfg(feature = "openblas")]
+        if code == FAST_OPENBLAS_PINNED || (code == FAST_OPENBLAS && !on_rayon_worker()) {
+            return out_of_line(|| <OpenBlas as Backend>::$method($($arg),*));
+        }
+        slow_path(|| match choose_infallible(op, dtype, &[$($dim),*]) {
             #[cfg(feature = "openblas")]
-            BackendId::OpenBlas => out_of_line(|| <OpenBlas as Backend>::$method($($arg),*)),
+            BackendId::OpenBlas => <OpenBlas as Backend>::$method($($arg),*),
             #[cfg(feature = "simd")]
             _ => <Simd as Backend>::$method($($arg),*),
             #[cfg(not(feature = "simd"))]
             _ => <OpenBlas as Backend>::$method($($arg),*),
-        }
-    };
+        })
+    }};
 }
 
 impl Backend for Auto {
@@ -96,42 +139,55 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 1
+    #[inline]
     fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Dot, T, [x.len()], dot(x, y))
     }
+    #[inline]
     fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Axpy, T, [x.len()], axpy(alpha, x, y))
     }
+    #[inline]
     fn scal<T: Scalar>(alpha: T, x: VecMut<'_, T>) {
         route_infallible!(Op::Scal, T, [x.len()], scal(alpha, x))
     }
+    #[inline]
     fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Copy, T, [x.len()], copy(x, y))
     }
+    #[inline]
     fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Swap, T, [x.len()], swap(x, y))
     }
+    #[inline]
     fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Nrm2, T, [x.len()], nrm2(x))
     }
+    #[inline]
     fn asum<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Asum, T, [x.len()], asum(x))
     }
+    #[inline]
     fn iamax<T: Scalar>(x: VecRef<'_, T>) -> Option<usize> {
         route_infallible!(Op::Iamax, T, [x.len()], iamax(x))
     }
+    #[inline]
     fn add<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Add, T, [x.len()], add(x, y, out))
     }
+    #[inline]
     fn sub<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Sub, T, [x.len()], sub(x, y, out))
     }
+    #[inline]
     fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Hadamard, T, [x.len()], hadamard(x, y, out))
     }
+    #[inline]
     fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Distance, T, [x.len()], distance(metric, x, y))
     }
+    #[inline]
     fn pairwise_distances<T: Scalar>(
         metric: Distance,
         x: MatRef<'_, T>,
@@ -147,6 +203,7 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 2
+    #[inline]
     fn gemv<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -161,6 +218,7 @@ impl Backend for Auto {
             gemv(alpha, a, x, beta, y)
         )
     }
+    #[inline]
     fn ger<T: Scalar>(
         alpha: T,
         x: VecRef<'_, T>,
@@ -169,9 +227,11 @@ impl Backend for Auto {
     ) -> Result<()> {
         route!(Op::Ger, T, [a.rows(), a.cols()], ger(alpha, x, y, a))
     }
+    #[inline]
     fn trsv<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, x: VecMut<'_, T>) -> Result<()> {
         route!(Op::Trsv, T, [a.rows(), a.cols()], trsv(uplo, diag, a, x))
     }
+    #[inline]
     fn symv<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -189,6 +249,7 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 3
+    #[inline]
     fn gemm<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -203,6 +264,7 @@ impl Backend for Auto {
             gemm(alpha, a, b, beta, c)
         )
     }
+    #[inline]
     fn syrk<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -217,6 +279,7 @@ impl Backend for Auto {
             syrk(uplo, alpha, a, beta, c)
         )
     }
+    #[inline]
     fn trsm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -232,6 +295,7 @@ impl Backend for Auto {
             trsm(side, uplo, diag, alpha, a, b)
         )
     }
+    #[inline]
     fn symm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -249,6 +313,7 @@ impl Backend for Auto {
             symm(side, uplo, alpha, a, b, beta, c)
         )
     }
+    #[inline]
     fn gemm_batched<T: Scalar>(
         alpha: T,
         a: &[MatRef<'_, T>],
@@ -269,15 +334,19 @@ impl Backend for Auto {
     }
 
     // -------------------------------------------------------- factorizations
+    #[inline]
     fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>> {
         route!(Op::Lu, T, [a.rows(), a.cols()], lu(a))
     }
+    #[inline]
     fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::LuSolve, T, [lu.n(), b.cols()], lu_solve(lu, b))
     }
+    #[inline]
     fn cholesky<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
         route!(Op::Cholesky, T, [a.rows(), a.cols()], cholesky(a))
     }
+    #[inline]
     fn cholesky_solve<T: Scalar>(c: &Cholesky<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(
             Op::CholeskySolve,
@@ -286,9 +355,11 @@ impl Backend for Auto {
             cholesky_solve(c, b)
         )
     }
+    #[inline]
     fn qr<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
         route!(Op::Qr, T, [a.rows(), a.cols()], qr(a))
     }
+    #[inline]
     fn qr_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
         route!(
             Op::QrQ,
@@ -297,24 +368,31 @@ impl Backend for Auto {
             qr_q(qr, mode)
         )
     }
+    #[inline]
     fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
         route!(Op::QrPivoted, T, [a.rows(), a.cols()], qr_pivoted(a))
     }
+    #[inline]
     fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
         route!(Op::Eigh, T, [a.rows(), a.cols()], eigh(a))
     }
+    #[inline]
     fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
         route!(Op::Eigvalsh, T, [a.rows(), a.cols()], eigvalsh(a))
     }
+    #[inline]
     fn eig<T: Scalar>(a: MatRef<'_, T>) -> Result<Eig<T>> {
         route!(Op::Eig, T, [a.rows(), a.cols()], eig(a))
     }
+    #[inline]
     fn eigvals<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<Complex<T>>> {
         route!(Op::Eigvals, T, [a.rows(), a.cols()], eigvals(a))
     }
+    #[inline]
     fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
         route!(Op::Svd, T, [a.rows(), a.cols()], svd(a, mode))
     }
+    #[inline]
     fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
         route!(
             Op::SingularValues,
@@ -325,27 +403,35 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------- solvers and derived
+    #[inline]
     fn solve<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::Solve, T, [a.rows(), a.cols()], solve(a, b))
     }
+    #[inline]
     fn inv<T: Scalar>(a: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::Inv, T, [a.rows(), a.cols()], inv(a))
     }
+    #[inline]
     fn det<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
         route!(Op::Det, T, [a.rows(), a.cols()], det(a))
     }
+    #[inline]
     fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) -> Result<Lstsq<T>> {
         route!(Op::Lstsq, T, [a.rows(), a.cols()], lstsq(a, b, rcond))
     }
+    #[inline]
     fn pinv<T: Scalar>(a: MatRef<'_, T>, rcond: Option<T>) -> Result<Mat<T>> {
         route!(Op::Pinv, T, [a.rows(), a.cols()], pinv(a, rcond))
     }
+    #[inline]
     fn rank<T: Scalar>(a: MatRef<'_, T>, tol: Option<T>) -> Result<usize> {
         route!(Op::Rank, T, [a.rows(), a.cols()], rank(a, tol))
     }
+    #[inline]
     fn cond<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
         route!(Op::Cond, T, [a.rows(), a.cols()], cond(a))
     }
+    #[inline]
     fn norm<T: Scalar>(a: MatRef<'_, T>, kind: Norm) -> Result<T> {
         route!(Op::Norm, T, [a.rows(), a.cols()], norm(a, kind))
     }

@@ -37,6 +37,7 @@ use crate::Auto;
 /// assert_eq!(oxblas::dot(a.as_ref().col(1)?, &[1.0, 1.0])?, 6.0);
 /// # Ok::<(), oxblas::Error>(())
 /// ```
+#[inline]
 pub fn dot<'x, 'y, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -48,6 +49,7 @@ pub fn dot<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn axpy<'x, 'y, T: Scalar>(
     alpha: T,
     x: impl Into<VecRef<'x, T>>,
@@ -57,6 +59,7 @@ pub fn axpy<'x, 'y, T: Scalar>(
 }
 
 /// $x \leftarrow \alpha x$. Cannot fail.
+#[inline]
 pub fn scal<'x, T: Scalar>(alpha: T, x: impl Into<VecMut<'x, T>>) {
     Auto::scal(alpha, x.into())
 }
@@ -65,6 +68,7 @@ pub fn scal<'x, T: Scalar>(alpha: T, x: impl Into<VecMut<'x, T>>) {
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn copy<'x, 'y, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecMut<'y, T>>,
@@ -76,6 +80,7 @@ pub fn copy<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn swap<'x, 'y, T: Scalar>(
     x: impl Into<VecMut<'x, T>>,
     y: impl Into<VecMut<'y, T>>,
@@ -86,17 +91,20 @@ pub fn swap<'x, 'y, T: Scalar>(
 /// The Euclidean norm $\|x\|_2 = \sqrt{\sum_i x_i^2}$, computed without
 /// overflow or underflow in intermediate results. Cannot fail (0 for an
 /// empty vector; NaN propagates).
+#[inline]
 pub fn nrm2<'x, T: Scalar>(x: impl Into<VecRef<'x, T>>) -> T {
     Auto::nrm2(x.into())
 }
 
 /// $\sum_i |x_i|$. Cannot fail.
+#[inline]
 pub fn asum<'x, T: Scalar>(x: impl Into<VecRef<'x, T>>) -> T {
     Auto::asum(x.into())
 }
 
 /// The first index of the largest $|x_i|$; `None` for an empty vector. A NaN
 /// counts as larger than every number (the first NaN wins).
+#[inline]
 pub fn iamax<'x, T: Scalar>(x: impl Into<VecRef<'x, T>>) -> Option<usize> {
     Auto::iamax(x.into())
 }
@@ -105,6 +113,7 @@ pub fn iamax<'x, T: Scalar>(x: impl Into<VecRef<'x, T>>) -> Option<usize> {
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn add<'x, 'y, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -119,6 +128,7 @@ pub fn add<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn sub<'x, 'y, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -133,6 +143,7 @@ pub fn sub<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the lengths differ.
+#[inline]
 pub fn hadamard<'x, 'y, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -147,6 +158,7 @@ pub fn hadamard<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the three lengths differ.
+#[inline]
 pub fn add_into<'x, 'y, 'o, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -159,6 +171,7 @@ pub fn add_into<'x, 'y, 'o, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the three lengths differ.
+#[inline]
 pub fn sub_into<'x, 'y, 'o, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -171,6 +184,7 @@ pub fn sub_into<'x, 'y, 'o, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if the three lengths differ.
+#[inline]
 pub fn hadamard_into<'x, 'y, 'o, T: Scalar>(
     x: impl Into<VecRef<'x, T>>,
     y: impl Into<VecRef<'y, T>>,
@@ -197,6 +211,7 @@ pub fn hadamard_into<'x, 'y, 'o, T: Scalar>(
 /// assert_eq!((d.rows(), d.cols(), d[(0, 0)], d[(1, 0)]), (2, 1, 25.0, 13.0));
 /// # Ok::<(), oxblas::Error>(())
 /// ```
+#[inline]
 pub fn distance<'x, 'y, T: Scalar>(
     metric: Distance,
     x: impl Into<VecRef<'x, T>>,
@@ -211,6 +226,7 @@ pub fn distance<'x, 'y, T: Scalar>(
 /// # Errors
 /// `DimensionMismatch` if the rows have different lengths; `InvalidArgument`
 /// for the cosine distance of a zero row.
+#[inline]
 pub fn pairwise_distances<T: Scalar>(
     metric: Distance,
     x: MatRef<'_, T>,
@@ -225,6 +241,7 @@ pub fn pairwise_distances<T: Scalar>(
 ///
 /// # Errors
 /// As [`pairwise_distances`], and `DimensionMismatch` if `out` is not `m x n`.
+#[inline]
 pub fn pairwise_distances_into<T: Scalar>(
     metric: Distance,
     x: MatRef<'_, T>,
@@ -253,6 +270,7 @@ pub fn pairwise_distances_into<T: Scalar>(
 /// assert_eq!(y, [1.0, 1.0]);
 /// # Ok::<(), oxblas::Error>(())
 /// ```
+#[inline]
 pub fn gemv<'x, 'y, T: Scalar>(
     alpha: T,
     a: MatRef<'_, T>,
@@ -267,6 +285,7 @@ pub fn gemv<'x, 'y, T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` unless `x.len() == a.rows()` and `y.len() == a.cols()`.
+#[inline]
 pub fn ger<'x, 'y, T: Scalar>(
     alpha: T,
     x: impl Into<VecRef<'x, T>>,
@@ -283,6 +302,7 @@ pub fn ger<'x, 'y, T: Scalar>(
 /// # Errors
 /// `NotSquare` if `A` is not square; `DimensionMismatch` if
 /// `x.len() != a.rows()`.
+#[inline]
 pub fn trsv<'x, T: Scalar>(
     uplo: Uplo,
     diag: Diag,
@@ -298,6 +318,7 @@ pub fn trsv<'x, T: Scalar>(
 /// # Errors
 /// `NotSquare` if `A` is not square; `DimensionMismatch` if the vector
 /// lengths differ from its order.
+#[inline]
 pub fn symv<'x, 'y, T: Scalar>(
     uplo: Uplo,
     alpha: T,
@@ -330,6 +351,7 @@ pub fn symv<'x, 'y, T: Scalar>(
 /// assert!(oxblas::matmul(a.as_ref(), a.as_ref()).is_err());        // 3x2 * 3x2
 /// # Ok::<(), oxblas::Error>(())
 /// ```
+#[inline]
 pub fn gemm<T: Scalar>(
     alpha: T,
     a: MatRef<'_, T>,
@@ -344,6 +366,7 @@ pub fn gemm<T: Scalar>(
 ///
 /// # Errors
 /// `DimensionMismatch` if `a.cols() != b.rows()`.
+#[inline]
 pub fn matmul<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
     if a.cols() != b.rows() {
         return Err(oxblas_core::Error::DimensionMismatch {
@@ -369,6 +392,7 @@ pub fn matmul<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
 /// # Errors
 /// `NotSquare` if `C` is not square; `DimensionMismatch` if
 /// `c.rows() != a.rows()`.
+#[inline]
 pub fn syrk<T: Scalar>(
     uplo: Uplo,
     alpha: T,
@@ -395,6 +419,7 @@ pub fn syrk<T: Scalar>(
 /// assert_eq!(b.as_slice(), [1.0, 2.0]);
 /// # Ok::<(), oxblas::Error>(())
 /// ```
+#[inline]
 pub fn trsm<T: Scalar>(
     side: Side,
     uplo: Uplo,
@@ -412,6 +437,7 @@ pub fn trsm<T: Scalar>(
 /// # Errors
 /// `NotSquare` if `A` is not square; `DimensionMismatch` if the shapes do
 /// not fit.
+#[inline]
 pub fn symm<T: Scalar>(
     side: Side,
     uplo: Uplo,
@@ -430,6 +456,7 @@ pub fn symm<T: Scalar>(
 /// # Errors
 /// `DimensionMismatch` if the three slices differ in length or any triple
 /// does not fit.
+#[inline]
 pub fn gemm_batched<T: Scalar>(
     alpha: T,
     a: &[MatRef<'_, T>],

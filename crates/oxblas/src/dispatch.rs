@@ -35,7 +35,9 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use oxblas_core::{BackendId, DType, Error, Op, Result};
 
-use crate::wisdom::{self, Entry, Signature, Source, Wisdom, SIZE_CLASSES, THREAD_CLASSES};
+use crate::wisdom::{
+    self, Entry, Signature, Source, Wisdom, SIZE_CLASSES, THREAD_CLASSES, WORK_BITS,
+};
 
 #[cfg(not(any(feature = "simd", feature = "openblas")))]
 compile_error!("oxblas needs at least one backend: enable the `simd` or `openblas` feature");
@@ -88,6 +90,7 @@ pub fn set_num_threads(n: usize) {
     oxblas_simd::set_num_threads(n);
     #[cfg(feature = "openblas")]
     oxblas_openblas::set_num_threads(n);
+    refresh_fast();
 }
 
 /// The thread count set by [`set_num_threads`], else the number of CPUs.
@@ -162,10 +165,16 @@ pub fn with_backend<R>(backend: BackendId, f: impl FnOnce() -> R) -> R {
     impl Drop for Restore {
         fn drop(&mut self) {
             OVERRIDE.with(|c| c.set(self.0));
+            let _guard = fast_lock();
             OPEN_OVERRIDES.fetch_sub(1, Ordering::Relaxed);
+            store_fast();
         }
     }
-    OPEN_OVERRIDES.fetch_add(1, Ordering::Relaxed);
+    {
+        let _guard = fast_lock();
+        OPEN_OVERRIDES.fetch_add(1, Ordering::Relaxed);
+        store_fast();
+    }
     let _restore = Restore(OVERRIDE.with(|c| c.replace(Some(backend))));
     f()
 }
@@ -245,6 +254,10 @@ type Cells = [[[[Cell2; THREAD_CLASSES]; SIZE_CLASSES]; 2]; N_OPS];
 pub(crate) struct Table {
     /// The hot-path copy of `cells`: just the backends.
     backends: [[[[BackendId; THREAD_CLASSES]; SIZE_CLASSES]; 2]; N_OPS],
+    /// The fast path's copy, per thread class: the `FAST_*` code of the
+    /// backend, indexed by the work measure's bit length instead of the size
+    /// class (see [`FastCells`]).
+    fast: [FastCells; THREAD_CLASSES],
     /// `OXBLAS_BACKEND`'s pin, if any.
     pin: Option<BackendId>,
     cells: Cells,
@@ -313,8 +326,26 @@ impl Table {
         {
             *b = c.backend;
         }
+        let pinned = matches!(env, EnvChoice::Pin(_));
+        let mut fast = [[[[FAST_SLOW; WORK_BITS]; 2]; N_OPS]; THREAD_CLASSES];
+        for (tc, per_tc) in fast.iter_mut().enumerate() {
+            for (op, per_op) in Op::ALL.iter().zip(per_tc.iter_mut()) {
+                let family = wisdom::work_bits(*op, &[]).0;
+                for (dt, per_dt) in per_op.iter_mut().enumerate() {
+                    for (bits, code) in per_dt.iter_mut().enumerate() {
+                        let sc = wisdom::class_of_bits(family, bits);
+                        *code = match backends[op.index()][dt][sc][tc] {
+                            BackendId::Simd => FAST_SIMD,
+                            BackendId::OpenBlas if pinned => FAST_OPENBLAS_PINNED,
+                            BackendId::OpenBlas => FAST_OPENBLAS,
+                        };
+                    }
+                }
+            }
+        }
         Table {
             backends,
+            fast,
             pin: match env {
                 EnvChoice::Pin(id) => Some(id),
                 EnvChoice::Auto => None,
@@ -418,8 +449,11 @@ fn init_table() -> &'static Table {
         Ordering::AcqRel,
         Ordering::Acquire,
     ) {
-        // SAFETY: we just published `fresh`; it is never freed.
-        Ok(_) => unsafe { &*fresh },
+        Ok(_) => {
+            refresh_fast();
+            // SAFETY: we just published `fresh`; it is never freed.
+            unsafe { &*fresh }
+        }
         Err(winner) => {
             // SAFETY: `fresh` was never shared; `winner` is a published table.
             unsafe {
@@ -434,10 +468,96 @@ pub(crate) fn reload() {
     let fresh = Box::into_raw(Box::new(load_table()));
     // The old table is leaked on purpose: other threads may still read it.
     TABLE.swap(fresh, Ordering::AcqRel);
+    refresh_fast();
 }
 
 pub(crate) fn active_source() -> Source {
     table().source.clone()
+}
+
+// ---------------------------------------------------------------- fast path
+
+/// Fast-path code: the SIMD backend.
+pub(crate) const FAST_SIMD: u8 = 0;
+/// Fast-path code: OpenBLAS, unless the call is on a rayon worker.
+pub(crate) const FAST_OPENBLAS: u8 = 1;
+/// Fast-path code: OpenBLAS whatever the thread (pinned by `OXBLAS_BACKEND`,
+/// or the only backend compiled in).
+pub(crate) const FAST_OPENBLAS_PINNED: u8 = 2;
+/// Fast-path code: take the full path ([`choose`]).
+pub(crate) const FAST_SLOW: u8 = u8::MAX;
+
+/// The table for one thread class, as the fast path reads it: a `FAST_*`
+/// code per `(op, dtype, bit length of the work measure minus one)`. The
+/// class edges are powers of two, so the bit length fixes the size class
+/// ([`wisdom::work_bits`]) and the fast path needs no class arithmetic.
+pub(crate) type FastCells = [[[u8; WORK_BITS]; 2]; N_OPS];
+
+/// The current table's [`FastCells`] for the current thread class, or null
+/// while the fast path does not apply: before the table is built, and while
+/// any [`with_backend`] scope is open on any thread. Written only under
+/// [`fast_lock`], after every change of what it depends on (the table, the
+/// thread count, the open scopes), so the last write reflects the last change.
+static FAST: AtomicPtr<FastCells> = AtomicPtr::new(std::ptr::null_mut());
+
+fn fast_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // The guarded data is `()`: a panic elsewhere cannot leave it broken.
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Recomputes [`FAST`]; the caller holds [`fast_lock`].
+fn store_fast() {
+    let t = TABLE.load(Ordering::Acquire);
+    let p = if t.is_null() || OPEN_OVERRIDES.load(Ordering::Relaxed) != 0 {
+        std::ptr::null_mut()
+    } else {
+        let tc = usize::from(num_threads() > 1);
+        // SAFETY: a non-null TABLE points to a leaked, never-freed, never
+        // mutated `Table`; the fast path only reads through this pointer.
+        unsafe { std::ptr::addr_of_mut!((*t).fast[tc]) }
+    };
+    FAST.store(p, Ordering::Release);
+}
+
+fn refresh_fast() {
+    let _guard = fast_lock();
+    store_fast();
+}
+
+/// The backend for a call as one `FAST_*` code, without a lock, a call or
+/// a thread-local access: one load of [`FAST`], the bit length of the work
+/// measure and one byte. `FAST_SLOW` sends the caller to [`choose`] (a
+/// scope override is open, or the table is not built yet); `FAST_OPENBLAS`
+/// still needs the rayon-worker check ([`in_rayon_worker`]).
+#[inline(always)]
+pub(crate) fn fast_choice(op: Op, dtype: DType, shape: &[usize]) -> u8 {
+    if !BOTH {
+        return if OPEN_OVERRIDES.load(Ordering::Relaxed) != 0 {
+            FAST_SLOW
+        } else if PREFERRED == BackendId::Simd {
+            FAST_SIMD
+        } else {
+            FAST_OPENBLAS_PINNED
+        };
+    }
+    let p = FAST.load(Ordering::Acquire);
+    if p.is_null() {
+        return FAST_SLOW;
+    }
+    let bits = wisdom::work_bits(op, shape).1;
+    // SAFETY: a non-null FAST points into a leaked, never-freed, never
+    // mutated `Table` (see `store_fast`).
+    let cells = unsafe { &*p };
+    cells[op.index()][dtype.index()][bits.min(WORK_BITS - 1)]
+}
+
+/// `true` on a rayon worker thread, for the `FAST_OPENBLAS` code.
+#[cfg(feature = "openblas")]
+#[inline(always)]
+pub(crate) fn on_rayon_worker() -> bool {
+    in_rayon_worker()
 }
 
 // ----------------------------------------------------------------- choosing
@@ -1000,6 +1120,83 @@ mod tests {
             assert_eq!(e.reason, Reason::RayonWorker);
         } else {
             assert!(is_compiled(b));
+        }
+    }
+
+    #[test]
+    fn fast_cells_agree_with_the_table() {
+        let default = Wisdom {
+            signature: sig(),
+            entries: vec![
+                entry(Op::Gemm, DType::F64, 0, 0, BackendId::Simd),
+                entry(Op::Gemm, DType::F64, 3, 0, BackendId::OpenBlas),
+                entry(Op::Gemm, DType::F64, 3, 1, BackendId::Simd),
+                entry(Op::Dot, DType::F32, 2, 1, BackendId::OpenBlas),
+                entry(Op::Gemv, DType::F32, 7, 0, BackendId::Simd),
+            ],
+        };
+        for env in [
+            EnvChoice::Auto,
+            EnvChoice::Pin(BackendId::OpenBlas),
+            EnvChoice::Pin(BackendId::Simd),
+        ] {
+            let t = Table::build(env, None, default.clone(), BOTH_IDS);
+            let mut seen = [false; 3];
+            for op in Op::ALL {
+                for d in DType::ALL {
+                    for tc in 0..THREAD_CLASSES {
+                        // Shapes across every bit length of the work measure.
+                        for k in 0..64u32 {
+                            for w in [1u64 << k, (1u64 << k) + 1, (1u64 << k) - 1] {
+                                let n = w.max(1) as usize;
+                                let shape = [n, 1, 1, 1];
+                                let sc = wisdom::size_class(*op, &shape);
+                                let bits = wisdom::work_bits(*op, &shape).1;
+                                let want = t.cell(*op, d, sc, tc).backend;
+                                let code = t.fast[tc][op.index()][d.index()][bits];
+                                let got = match code {
+                                    FAST_SIMD => BackendId::Simd,
+                                    FAST_OPENBLAS | FAST_OPENBLAS_PINNED => BackendId::OpenBlas,
+                                    _ => panic!("code {code}"),
+                                };
+                                assert_eq!(got, want, "{op} {d} {shape:?} tc {tc}");
+                                // Only a pin skips the rayon rule.
+                                assert_eq!(
+                                    code == FAST_OPENBLAS_PINNED,
+                                    got == BackendId::OpenBlas && env != EnvChoice::Auto,
+                                );
+                                seen[usize::from(code)] = true;
+                            }
+                        }
+                    }
+                }
+            }
+            match env {
+                EnvChoice::Auto => assert!(seen[0] && seen[1] && !seen[2]),
+                EnvChoice::Pin(BackendId::OpenBlas) => assert_eq!(seen, [false, false, true]),
+                EnvChoice::Pin(BackendId::Simd) => assert_eq!(seen, [true, false, false]),
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_steps_aside_for_overrides() {
+        // Build the table (first use), then look from inside a scope.
+        let _ = choose(Op::Dot, DType::F64, &[64]);
+        let open = |id| with_backend(id, || fast_choice(Op::Dot, DType::F64, &[64]));
+        assert_eq!(open(BackendId::Simd), FAST_SLOW);
+        assert_eq!(open(BackendId::OpenBlas), FAST_SLOW);
+        // Outside every scope (other tests may hold one open meanwhile), the
+        // fast path agrees with the full one.
+        let code = fast_choice(Op::Dot, DType::F64, &[64]);
+        if code != FAST_SLOW {
+            let want = choose(Op::Dot, DType::F64, &[64]).unwrap();
+            let got = if code == FAST_SIMD {
+                BackendId::Simd
+            } else {
+                BackendId::OpenBlas
+            };
+            assert_eq!(got, want);
         }
     }
 

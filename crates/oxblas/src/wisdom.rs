@@ -67,7 +67,7 @@ const MAGIC: &str = "oxblas-wisdom 1";
 
 /// How an operation's cost grows with its shape, for size classing.
 #[derive(Clone, Copy)]
-enum Family {
+pub(crate) enum Family {
     /// `O(n)`: buckets on `n` at 64, 256, ..., 256 Ki (steps of 4x).
     Vector,
     /// `O(mn)`: buckets on `m n` at `8^2, 16^2, ..., 512^2`.
@@ -100,7 +100,7 @@ const EDGES: [[u64; SIZE_CLASSES - 1]; 3] = {
 /// The family and the work measure of a problem: `n` for vector
 /// operations, else the product of the dimensions that set the flop count
 /// (so a square `n x n x n` gemm measures `n^3`, in class of dimension `n`).
-#[inline]
+#[inline(always)]
 fn work(op: Op, shape: &[usize]) -> (Family, u64) {
     let d = |i: usize| shape.get(i).copied().unwrap_or(1).max(1) as u64;
     let p2 = |a: u64, b: u64| a.saturating_mul(b);
@@ -157,9 +157,26 @@ fn work(op: Op, shape: &[usize]) -> (Family, u64) {
 /// ```
 #[inline]
 pub fn size_class(op: Op, shape: &[usize]) -> usize {
+    let (f, bits) = work_bits(op, shape);
+    class_of_bits(f, bits)
+}
+
+/// The family of `op` and the bit length (`0..=64`) of its work measure
+/// minus one: the part of [`size_class`] that depends on the shape. `w > 2^k`
+/// exactly when the bit length of `w - 1` exceeds `k`, and every class edge
+/// is a power of two, so this bit length alone fixes the class.
+#[inline(always)]
+pub(crate) fn work_bits(op: Op, shape: &[usize]) -> (Family, usize) {
     let (f, w) = work(op, shape);
-    // `w > 2^k` exactly when the bit length of `w - 1` exceeds `k`.
-    let bits = (u64::BITS - w.saturating_sub(1).leading_zeros()) as usize;
+    (
+        f,
+        (u64::BITS - w.saturating_sub(1).leading_zeros()) as usize,
+    )
+}
+
+/// The size class of a work measure whose `w - 1` has `bits` bits.
+#[inline]
+pub(crate) fn class_of_bits(f: Family, bits: usize) -> usize {
     let class = match f {
         // Edges 2^(6 + 2i): the count of i with bits > 6 + 2i.
         Family::Vector | Family::Quadratic => bits.saturating_sub(5) / 2,
@@ -168,6 +185,9 @@ pub fn size_class(op: Op, shape: &[usize]) -> usize {
     };
     class.min(SIZE_CLASSES - 1)
 }
+
+/// Bit lengths [`work_bits`] can return: `0..=64`.
+pub(crate) const WORK_BITS: usize = u64::BITS as usize + 1;
 
 /// The thread class of a call that may use `threads` threads: 0 for one
 /// thread (or zero), 1 for more.

@@ -134,7 +134,13 @@ pub fn measure<T>(
     let mut result: Vec<Option<Result<Timed, String>>> = vec![None; nb];
     let mut batch = vec![1usize; nb];
     let mut est = vec![0.0f64; nb];
-    let mut next = vec![0usize; nb];
+    // One rotation shared by all backends: each batch starts on the copies
+    // the previous batch (of whichever backend) did not just touch, so no
+    // backend runs on inputs another one has just brought into cache. (With
+    // a cursor per backend, the backends' cursors kept fixed offsets, and a
+    // backend whose copies were the ones its predecessor in the round had
+    // just read ran on warm inputs in two rounds of three.)
+    let mut next = 0usize;
     let mut alive: Vec<bool> = active.to_vec();
     // Warm-up and batch size: grow the batch until it takes `batch_s`.
     for b in 0..nb {
@@ -152,14 +158,14 @@ pub fn measure<T>(
             continue;
         }
         let calibrated = (|| -> Result<(), String> {
-            let warm = run_batch(fns[b], inp, 1, copies, &mut next[b])?;
+            let warm = run_batch(fns[b], inp, 1, copies, &mut next)?;
             if warm >= plan.batch_s {
                 // A slow call: one call per sample, no calibration needed.
                 est[b] = warm;
                 return Ok(());
             }
             loop {
-                let t = run_batch(fns[b], inp, calls, copies, &mut next[b])?;
+                let t = run_batch(fns[b], inp, calls, copies, &mut next)?;
                 if t >= plan.batch_s || calls >= 1 << 26 {
                     est[b] = t / calls as f64;
                     return Ok(());
@@ -187,7 +193,7 @@ pub fn measure<T>(
             if !alive[b] {
                 continue;
             }
-            match run_batch(fns[b], inp, batch[b], copies, &mut next[b]) {
+            match run_batch(fns[b], inp, batch[b], copies, &mut next) {
                 Ok(t) => samples[b].push(t * 1e9 / batch[b] as f64),
                 Err(e) => {
                     result[b] = Some(Err(e));
