@@ -22,6 +22,7 @@
 //! ```
 
 mod factor;
+mod inverse;
 mod leaf;
 mod par;
 mod solve;

@@ -6,6 +6,7 @@ use crate::current_par;
 use crate::lapack::util::{apply_swaps, apply_swaps_rev, norm1, trsm_left, Tri};
 
 use super::factor;
+use super::inverse::inverse_in_place;
 
 /// Solves $AX = B$ from the LU factors of `A`.
 ///
@@ -57,21 +58,22 @@ pub fn solve_system<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat
     solve(&lu, b)
 }
 
-/// $A^{-1}$ from the LU factors of `A`: the triangular factors are
-/// inverted in place, then $A^{-1} = U^{-1} L^{-1} P$.
+/// $A^{-1}$ from the LU factors of `A`, as LAPACK's `getri`: `U` is
+/// inverted in place, $X L = U^{-1}$ is solved for $X = U^{-1} L^{-1}$ by
+/// block columns from the right, and $A^{-1} = X P$ (the interchanges undone
+/// on the columns, last first). About $4n^3/3$ flops, mostly in gemm.
 ///
 /// # Errors
 /// [`Error::Singular`] with the index of the first exactly-zero pivot;
 /// [`Error::InvalidArgument`] if `lu` is malformed, as [`solve`].
 pub fn inverse<T: Scalar>(lu: &Lu<T>) -> Result<Mat<T>> {
     check_lu(lu)?;
-    let n = lu.n();
     if let Some(index) = lu.zero_pivot() {
         return Err(Error::Singular { index });
     }
-    let mut x = Mat::<T>::identity(n);
-    // Columns of P^T: X = A^{-1} I = U^{-1} L^{-1} (P I).
-    solve_in_place(lu, x.as_mut(), current_par())?;
+    let mut x = lu.factors.clone();
+    inverse_in_place(x.as_mut(), current_par())?;
+    apply_swaps_rev(x.as_mut().t(), &lu.pivots);
     Ok(x)
 }
 

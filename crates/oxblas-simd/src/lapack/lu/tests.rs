@@ -461,3 +461,74 @@ fn team_paths_are_bitwise_equal_to_one_thread() {
         assert_eq!(f.pivots, reference_lu(a.as_ref()).1, "n = {n}");
     }
 }
+
+/// `||I - X A||_F / (n eps ||A||_F ||X||_F)` (the left residual of an inverse).
+fn left_inverse_ratio<T: Scalar>(a: MatRef<'_, T>, x: MatRef<'_, T>) -> f64 {
+    let xa = matmul(x, a);
+    let n = a.rows().max(1);
+    let num = oxblas_core::frobenius(
+        Mat::from_fn(n, n, |i, j| {
+            xa[(i, j)].to_f64() - if i == j { 1.0 } else { 0.0 }
+        })
+        .as_ref(),
+    );
+    num / (n as f64
+        * T::EPSILON.to_f64()
+        * oxblas_core::frobenius(a).to_f64()
+        * oxblas_core::frobenius(x).to_f64())
+}
+
+fn getri_family<T: Scalar>() {
+    // Orders across the test block width (5) and the triangle leaf (3),
+    // several block columns and recursive splits.
+    let mut sizes: Vec<usize> = (1..=23).collect();
+    sizes.extend([40, 64, 100, 129]);
+    for &n in &sizes {
+        for (cond, seed) in [(10.0, 1u64), (1e4, 2)] {
+            let a = with_condition::<T>(n, cond, seed + n as u64);
+            let f = factor(a.as_ref()).unwrap();
+            let x = inverse(&f).unwrap();
+            let id = Mat::<T>::identity(n);
+            let r = solve_ratio(a.as_ref(), x.as_ref(), id.as_ref());
+            assert!(r <= TOL, "n = {n}, cond {cond}: ||AX - I|| ratio {r}");
+            let l = left_inverse_ratio(a.as_ref(), x.as_ref());
+            assert!(l <= TOL, "n = {n}, cond {cond}: ||XA - I|| ratio {l}");
+        }
+    }
+    // Rows graded so that pivots come from far down: the column
+    // interchanges of the inverse are exercised.
+    let n = 37;
+    let r = random::<T>(n, n, 5);
+    let a = Mat::from_fn(n, n, |i, j| {
+        r[(i, j)] * T::from_f64(((n - i) as f64).powi(2))
+    });
+    let f = factor(a.as_ref()).unwrap();
+    assert!(f.pivots.iter().enumerate().any(|(i, &p)| p != i));
+    let x = inverse(&f).unwrap();
+    let id = Mat::<T>::identity(n);
+    assert!(solve_ratio(a.as_ref(), x.as_ref(), id.as_ref()) <= TOL);
+    assert!(left_inverse_ratio(a.as_ref(), x.as_ref()) <= TOL);
+}
+
+#[test]
+fn getri_inverse_residuals() {
+    getri_family::<f64>();
+    getri_family::<f32>();
+    // Exact small case: [[4, 7], [2, 6]]^{-1} = [[0.6, -0.7], [-0.2, 0.4]].
+    let a = Mat::from_rows(&[[4.0, 7.0], [2.0, 6.0]]).unwrap();
+    let x = inverse(&factor(a.as_ref()).unwrap()).unwrap();
+    let want = [[0.6, -0.7], [-0.2, 0.4]];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((x[(i, j)] - want[i][j]).abs() <= 4.0 * f64::EPSILON);
+        }
+    }
+    // A zero row: its pivot is exactly zero at some step; Err, not infinities.
+    let mut z = random::<f64>(30, 30, 8);
+    for j in 0..30 {
+        z[(17, j)] = 0.0;
+    }
+    let f = factor(z.as_ref()).unwrap();
+    assert!(f.zero_pivot().is_some());
+    assert!(matches!(inverse(&f), Err(Error::Singular { .. })));
+}
