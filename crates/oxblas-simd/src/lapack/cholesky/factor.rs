@@ -81,15 +81,64 @@ fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> 
         factor_in_place(whole.submatrix(0, 0, n, n)?, 0, team)?;
     }
     if ld != n {
-        // In place, in row order (row i's new place overlaps row i - 1's
-        // old one): no second buffer of n^2 elements to allocate and fault in.
-        for i in 1..n {
-            data.copy_within(i * ld..i * ld + n, i * n);
-        }
-        data.truncate(n * n);
+        squeeze(&mut data, n, ld, team);
     }
     let l = Mat::from_vec(n, n, data)?;
     Ok(Cholesky { l })
+}
+
+/// Moves the `n` rows of `data` (`ld` apart) together (`n` apart) in place,
+/// then truncates it to `n * n`: no second buffer of `n^2` elements to
+/// allocate and fault in.
+///
+/// Row `i` moves back by `i * (ld - n)`, onto the old place of rows before
+/// it, so one thread moves the rows in order. Over the team, row blocks
+/// `i0..i1` move side by side: block `i0..i1` writes only `[i0 n, i1 n)`,
+/// and the last rows of a block, whose old place the next block overwrites,
+/// are saved first (a few rows per block: `(i1 - 1) (ld - n) / ld + 1`).
+pub(super) fn squeeze<T: Scalar>(data: &mut Vec<T>, n: usize, ld: usize, team: &Team) {
+    let parts = pieces(team, n, 64);
+    let bounds: Vec<usize> = (0..=parts).map(|t| n * t / parts).collect();
+    // (first row, end row, first saved row, saved rows), block by block.
+    let mut blocks = Vec::with_capacity(parts);
+    for t in 0..parts {
+        let (i0, i1) = (bounds[t], bounds[t + 1]);
+        // Rows j with j ld + n > i1 n lie partly in the next block's range.
+        let keep = if t + 1 == parts {
+            i1
+        } else {
+            ((i1 - 1) * n / ld + 1).clamp(i0, i1)
+        };
+        let mut saved = Vec::with_capacity((i1 - keep) * n);
+        for j in keep..i1 {
+            saved.extend_from_slice(&data[j * ld..j * ld + n]);
+        }
+        blocks.push((i0, i1, keep, saved));
+    }
+    let mut parts_mut = Vec::with_capacity(parts);
+    let mut rest: &mut [T] = data;
+    for (t, (i0, i1, keep, saved)) in blocks.into_iter().enumerate() {
+        let len = if t + 1 == parts {
+            rest.len()
+        } else {
+            (i1 - i0) * n
+        };
+        let (head, tail) = rest.split_at_mut(len);
+        parts_mut.push((i0, i1, keep, saved, head));
+        rest = tail;
+    }
+    for_pieces(team, parts_mut, &|(i0, i1, keep, saved, block)| {
+        // Rows before `keep` lie inside the block's slice (j ld + n <= i1 n,
+        // or it is the last block, whose slice runs to the end of `data`).
+        for j in i0..keep {
+            let from = j * ld - i0 * n;
+            block.copy_within(from..from + n, (j - i0) * n);
+        }
+        for (j, row) in (keep..i1).zip(saved.chunks_exact(n)) {
+            block[(j - i0) * n..(j - i0 + 1) * n].copy_from_slice(row);
+        }
+    });
+    data.truncate(n * n);
 }
 
 /// Splits `buf` (`n` rows `ld` apart) into at most `parts` runs of whole rows

@@ -236,3 +236,30 @@ fn team_errors_are_exact() {
         Err(Error::NotPositiveDefinite { index: 70 })
     ));
 }
+
+#[test]
+fn squeeze_in_blocks_keeps_every_row() {
+    // Rows `ld` apart moved together in place by 1..=4 threads (blocks of
+    // at least 64 rows), for paddings from one element to more than a row.
+    for &(n, ld) in &[(130usize, 131usize), (200, 203), (256, 264), (300, 700)] {
+        for threads in 1..=4 {
+            let mut data: Vec<f64> = (0..n * ld)
+                .map(|p| {
+                    let (i, j) = (p / ld, p % ld);
+                    if j < n {
+                        (i * 10_000 + j) as f64
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
+            crate::team::with_team(oxblas_core::Par::Rayon(threads), |team| {
+                super::factor::squeeze(&mut data, n, ld, team)
+            });
+            assert_eq!(data.len(), n * n);
+            for (p, &v) in data.iter().enumerate() {
+                assert_eq!(v, ((p / n) * 10_000 + p % n) as f64, "n {n} ld {ld} at {p}");
+            }
+        }
+    }
+}
