@@ -2,7 +2,9 @@
 //! (`oxblas::dot`, ..., through `Auto`) against the same call made directly
 //! on the backend the dispatcher picks, in one process, on the same inputs.
 //!
-//! `cargo run --release --example probe_dispatch --features openblas [-- rounds=N]`
+//! `cargo run --release --example probe_dispatch --features openblas [-- rounds=N threads=T]`
+//! (without `--features openblas`: the simd-only build, where the dispatcher
+//! has nothing to choose)
 //!
 //! Each case is timed as the bench times it: a batch of calls per sample
 //! (through a function pointer, so neither side is inlined into the timing
@@ -15,7 +17,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use oxblas::backends::Simd;
-use oxblas::{Backend, BackendId, DType, Mat, Op, Scalar, VecMut, VecRef};
+use oxblas::{Backend, BackendId, Mat, Op, Scalar, VecMut, VecRef};
 
 #[cfg(feature = "openblas")]
 use oxblas::backends::OpenBlas;
@@ -121,7 +123,7 @@ struct Case<T> {
     n: usize,
     m: usize,
     simd: Call<T>,
-    #[allow(dead_code)]
+    /// The OpenBLAS call (the simd one again where OpenBLAS is not compiled in).
     openblas: Call<T>,
     free: Call<T>,
 }
@@ -129,10 +131,10 @@ struct Case<T> {
 fn run<T: Scalar>(c: &Case<T>, rounds: usize) {
     let mut inp = inputs::<T>(c.n, c.m);
     let picked = oxblas::active_backend(c.op, T::DTYPE, &c.shape);
-    let direct = match picked {
-        #[cfg(feature = "openblas")]
-        BackendId::OpenBlas => c.openblas,
-        _ => c.simd,
+    let direct = if picked == BackendId::Simd {
+        c.simd
+    } else {
+        c.openblas
     };
     let fns = [direct, c.free];
     batch(direct, &mut inp, 1000);
@@ -242,7 +244,6 @@ fn main() {
     let threads: Vec<usize> = std::env::args()
         .filter_map(|a| a.strip_prefix("threads=").and_then(|v| v.parse().ok()))
         .collect();
-    let _ = DType::F64;
     for &t in if threads.is_empty() {
         &[1usize][..]
     } else {
