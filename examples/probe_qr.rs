@@ -11,6 +11,8 @@
 //! replaced (`oxblas_core::lstsq_by_svd` on simd) and `dgelsd`, the three
 //! taking turns in each round; prints milliseconds and the ratios
 //! `svd route / lstsq` and `dgelsd / lstsq` (above 1: the LQ route is faster).
+//! With `deficient`, `A` has rank `max(m / 2, 1)`: `lstsq` then pays the QR
+//! and singular values of the LQ attempt before taking the SVD route.
 //!
 //! Prints GFLOP/s (QR 4n^3/3; thin Q of a square matrix 4n^3/3; least squares
 //! as seconds) and the ratio `openblas time / simd time` (above 1: simd is
@@ -96,7 +98,7 @@ fn main() {
         } else {
             shapes
         };
-        wide(&shapes, 5);
+        wide(&shapes, 5, args.iter().any(|a| a == "deficient"));
         return;
     }
     let rounds = 7;
@@ -251,14 +253,25 @@ fn main() {
 
 /// Wide least squares: simd `lstsq`, the simd SVD route and `dgelsd`, in
 /// turn within each round (medians over `rounds` of `reps`-call means).
-fn wide(shapes: &[(usize, usize)], rounds: usize) {
+fn wide(shapes: &[(usize, usize)], rounds: usize, deficient: bool) {
     println!(
         "f64, 1 thread, thread CPU time, 3 rhs, median of {rounds} rounds \
-         (ratios: other time / simd lstsq time)"
+         (ratios: other time / simd lstsq time){}",
+        if deficient {
+            ", rank max(m / 2, 1)"
+        } else {
+            ""
+        }
     );
     for &(m, n) in shapes {
         let k = 3;
-        let a = random(m, n, 21 + (m * n) as u64);
+        let full = if deficient { (m / 2).max(1) } else { m };
+        let a = if deficient {
+            let (l, r) = (random(m, full, 23), random(full, n, 24));
+            oxblas_core::Mat::from_fn(m, n, |i, j| (0..full).map(|p| l[(i, p)] * r[(p, j)]).sum())
+        } else {
+            random(m, n, 21 + (m * n) as u64)
+        };
         let b = random(m, k, 22 + m as u64);
         // dgelsd's B holds max(m, n) rows: the solution comes back in it.
         let asrc = a.transpose().into_vec();
@@ -271,7 +284,7 @@ fn wide(shapes: &[(usize, usize)], rounds: usize) {
         let (mut abuf, mut bbuf) = (asrc.clone(), bsrc.clone());
         let mut s = vec![0.0; m];
         let rcond = f64::EPSILON * n as f64;
-        // Seconds of one call, and the rank it found.
+        // Seconds of one call, and the rank it found (numpy's rcond).
         let mut gelsd = |abuf: &mut Vec<f64>, bbuf: &mut Vec<f64>| {
             abuf.copy_from_slice(&asrc);
             bbuf.copy_from_slice(&bsrc);
@@ -290,7 +303,7 @@ fn wide(shapes: &[(usize, usize)], rounds: usize) {
                         bbuf.as_mut_ptr(),
                         n as i32,
                         s.as_mut_ptr(),
-                        -1.0,
+                        rcond,
                         &mut rank,
                     )
                 };
@@ -303,8 +316,8 @@ fn wide(shapes: &[(usize, usize)], rounds: usize) {
         let y =
             oxblas_core::lstsq_by_svd::<Simd, f64>(a.as_ref(), b.as_ref(), rcond).expect("fits");
         let (_, rank) = gelsd(&mut abuf, &mut bbuf);
-        assert_eq!(x.rank, m);
-        assert_eq!(rank as usize, m);
+        assert_eq!(x.rank, full);
+        assert_eq!(rank as usize, full);
         let (mut d_svd, mut d_lapack, mut nx) = (0.0f64, 0.0f64, 0.0f64);
         for i in 0..n {
             for j in 0..k {
@@ -370,9 +383,9 @@ fn wide(shapes: &[(usize, usize)], rounds: usize) {
         let (s0, s1, s2) = ratio(&ts, &tl);
         let (g0, g1, g2) = ratio(&tg, &tl);
         println!(
-            "lstsq wide {m:>4}x{n:<5} lq {:>9.3} ms  svd route {:>9.3} ms  dgelsd {:>9.3} ms  \
-             svd/lq {s1:.2} [{s0:.2}..{s2:.2}]  dgelsd/lq {g1:.2} [{g0:.2}..{g2:.2}]  \
-             max|dX|/max|X| svd {:.1e} dgelsd {:.1e}\n    (lq: QR of A^T {:.3} ms, values of R {:.3} ms)",
+            "lstsq wide {m:>4}x{n:<5} lstsq {:>9.3} ms  svd route {:>9.3} ms  dgelsd {:>9.3} ms  \
+             svd/lstsq {s1:.2} [{s0:.2}..{s2:.2}]  dgelsd/lstsq {g1:.2} [{g0:.2}..{g2:.2}]  \
+             max|dX|/max|X| svd {:.1e} dgelsd {:.1e}\n    (LQ attempt: QR of A^T {:.3} ms, values of R {:.3} ms)",
             median(tl.clone()) * 1e3,
             median(ts.clone()) * 1e3,
             median(tg.clone()) * 1e3,

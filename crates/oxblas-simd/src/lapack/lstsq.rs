@@ -20,6 +20,10 @@
 //!
 //! A rank-deficient `A`, and an empty one, take the minimum-norm SVD route
 //! $X = V_r \Sigma_r^{-1} U_r^T B$, exactly as the `Backend` trait's default.
+//! Both triangular routes first look at the diagonal of `R`: when it alone
+//! proves the rank short ($\min |r_{ii}| \le \text{rcond} \max |r_{ii}|$), the
+//! singular values of `R` are skipped and the SVD route follows at once, so a
+//! deficient input pays only the QR before the SVD.
 //!
 //! ```
 //! use oxblas_core::Mat;
@@ -70,6 +74,9 @@ pub fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) ->
         return wide(a, b, rcond);
     }
     let f = qr::factor(a)?;
+    if surely_deficient(&f, rcond) {
+        return by_svd(a, b, rcond);
+    }
     let r = Mat::from_fn(
         n,
         n,
@@ -122,6 +129,23 @@ pub fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) ->
     })
 }
 
+/// `true` when the diagonal of the triangle `R` of `f` alone proves that
+/// `R` has a singular value at or below `rcond` times the largest, i.e. that
+/// the rank is short and the SVD route follows: for a triangular matrix
+/// $\sigma_{min} \le \min_i |r_{ii}|$ (the diagonal holds its eigenvalues) and
+/// $\sigma_{max} \ge \max_i |r_{ii}|$. Skips the singular values of `R`
+/// for most rank-deficient inputs; `false` decides nothing.
+fn surely_deficient<T: Scalar>(f: &Qr<T>, rcond: T) -> bool {
+    let k = f.tau.len();
+    let (mut lo, mut hi) = (T::INFINITY, T::ZERO);
+    for i in 0..k {
+        let d = f.factors[(i, i)].abs();
+        lo = lo.min(d);
+        hi = hi.max(d);
+    }
+    k > 0 && lo <= rcond * hi
+}
+
 /// Wide `a` (`0 < m < n`, finite): $A^T = QR$, then at full row rank
 /// $X = Q R^{-T} B$ (the minimum-norm solution, no residuals); below it the
 /// SVD route.
@@ -129,6 +153,9 @@ fn wide<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: T) -> Result<Lstsq
     let (m, n) = a.shape();
     let k = b.cols();
     let f = qr::factor(a.t())?;
+    if surely_deficient(&f, rcond) {
+        return by_svd(a, b, rcond);
+    }
     // L = R^T (m x m, lower), contiguous for the solve.
     let l = Mat::from_fn(
         m,
@@ -688,6 +715,63 @@ mod tests {
         let got = lstsq(a.as_ref(), b.as_ref(), Some(1e-3)).unwrap();
         assert!(got.rank < 10);
         assert_eq!(got, by_svd(a.as_ref(), b.as_ref(), 1e-3).unwrap());
+    }
+
+    /// The diagonal test: it fires for generic rank-deficient inputs (tall
+    /// and wide, so the shortcut is exercised), never for full-rank ones, and
+    /// whenever it fires the singular values of `R` confirm the short rank.
+    #[test]
+    fn diagonal_test_only_fires_below_full_rank() {
+        for &(m, n, rank) in &[
+            (10usize, 25usize, 6usize),
+            (40, 41, 39),
+            (40, 9, 4),
+            (12, 12, 11),
+        ] {
+            let a = matmul(
+                random::<f64>(m, rank, 71).as_ref(),
+                random::<f64>(rank, n, 72).as_ref(),
+            );
+            let f = if m < n {
+                qr::factor(a.t()).unwrap()
+            } else {
+                qr::factor(a.as_ref()).unwrap()
+            };
+            assert!(
+                surely_deficient(&f, f64::EPSILON * m.max(n) as f64),
+                "{m}x{n}"
+            );
+        }
+        for &(m, n) in &[(1usize, 2usize), (7, 30), (30, 7), (20, 20)] {
+            let a = random::<f64>(m, n, 73);
+            let f = if m < n {
+                qr::factor(a.t()).unwrap()
+            } else {
+                qr::factor(a.as_ref()).unwrap()
+            };
+            assert!(
+                !surely_deficient(&f, f64::EPSILON * m.max(n) as f64),
+                "{m}x{n}"
+            );
+        }
+        // Around the threshold: firing implies rank < k by the values of R.
+        let rcond = f64::EPSILON * 40.0;
+        let mut fired = 0;
+        for (i, &cond) in [1e12, 1e13, 1e14, 3e14, 1e15, 3e15, 1e16, 1e18]
+            .iter()
+            .enumerate()
+        {
+            let a = wide_with_condition::<f64>(20, 40, cond, 80 + i as u64);
+            let f = qr::factor(a.t()).unwrap();
+            let k = f.tau.len();
+            let r = Mat::from_fn(k, k, |i, j| if i <= j { f.factors[(i, j)] } else { 0.0 });
+            let s = svd::singular_values(r.as_ref()).unwrap();
+            if surely_deficient(&f, rcond) {
+                fired += 1;
+                assert!(effective_rank(&s, rcond) < k, "cond {cond}");
+            }
+        }
+        assert!(fired > 0, "the deficient end of the range fires");
     }
 
     #[test]
