@@ -10,9 +10,15 @@
 //!
 //! The table is an array indexed by `(op, dtype, size class, thread class)`,
 //! built once on first use: a lookup takes no lock, allocates nothing and
-//! hashes nothing. With one backend compiled in, every call goes straight to
-//! it; the only cost is one relaxed atomic load that notices a scoped
-//! override asking for the missing backend.
+//! hashes nothing. Every call first tries the fast path (`fast_choice`):
+//! one atomic load of a pointer to the current thread class's byte table,
+//! the bit length of the work measure (the class edges are powers of two,
+//! so the table is indexed by it directly) and one byte. The pointer is null
+//! while a [`with_backend`] scope is open on any thread or before the table
+//! is built; then the call takes the full path (`choose`). With one
+//! backend compiled in, every call goes straight to it; the only cost is one
+//! relaxed atomic load that notices a scoped override asking for the
+//! missing backend.
 //!
 //! # Threads and rayon
 //!
@@ -582,6 +588,8 @@ pub(crate) fn choose(op: Op, dtype: DType, shape: &[usize]) -> Result<BackendId>
 }
 
 /// The table part of [`choose`] (both backends compiled in, no override).
+/// The calls of [`Auto`](crate::Auto) read the same cells through
+/// [`fast_choice`]; this is their slow path, and [`explain`]'s answer.
 ///
 /// The cell is read first: a pin by `OXBLAS_BACKEND` is already written
 /// into every cell, and the rayon-worker rule can only turn OpenBLAS into
