@@ -202,7 +202,9 @@ fn summary(run: &Run) -> String {
             s,
             "- wisdom written: the winner of each key, except {kept} keys where the other backend \
              was within noise and the table's choice was kept (hysteresis: a new winner must be \
-             faster by > 10%, or by > 3% in at least 3 of 4 rounds)."
+             faster by > {:.0}%, or by > {:.0}% in at least 3 of 4 rounds).",
+            100.0 * super::CLEAR_GAIN,
+            100.0 * super::TIE_GAIN,
         );
     }
     let bad: Vec<String> = run
