@@ -5,10 +5,17 @@
 //! it solved against $L_{11}^T$, the trailing block updated by a rank-k
 //! product and factored in turn. The solve is level 3's row-wise right-side
 //! trsm (rows of the row-major factor are contiguous: 4 x 4 tiles of dot
-//! products, no transposing copy, rows split over threads); the update is
-//! [`crate::level3::syrk`] (lower triangle only). Blocks at most `LEAF`
-//! wide run a left-looking kernel on the same tiles, four columns at a
-//! time, in row chunks that stay in L1.
+//! products, no transposing copy); the update is the packed gemm driver
+//! restricted to the lower triangle. Blocks at most `LEAF` wide run a
+//! left-looking kernel on the same tiles, four columns at a time, in row
+//! chunks that stay in L1.
+//!
+//! With more than one thread (from order 256) the whole call runs inside one
+//! spinning thread team (`crate::team`): the copy-in, the solves (row
+//! pieces), the updates (row blocks of equal work, each a gemm rectangle
+//! and a triangle) and the final squeeze of the padded stride are split
+//! into pieces that the members claim as they come free, each piece a
+//! sequential kernel; only the leaves (half as wide then) run on one thread.
 //!
 //! ```
 //! use oxblas_core::Mat;
