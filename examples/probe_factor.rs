@@ -2,7 +2,7 @@
 //! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
 //! inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo]`
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo] [inv]`
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
@@ -10,7 +10,8 @@
 //! its own copy of the input, as the API does. With `threads`: the simd LU,
 //! Cholesky and QR at n = 1024 with 2 threads against 1 (wall clock), beside
 //! OpenBLAS's own 2-against-1 speed-up. With `solo`: only the
-//! simd factorizations, in a loop, for a profiler.
+//! simd factorizations, in a loop, for a profiler. With `inv`: the LU
+//! inverse from given factors against `dgetri` (1 thread).
 
 use std::time::Instant;
 
@@ -33,6 +34,7 @@ extern "C" {
     fn LAPACKE_dgetrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, ipiv: *mut i32) -> i32;
     fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
     fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
+    fn LAPACKE_dgetri(layout: i32, n: i32, a: *mut f64, lda: i32, ipiv: *const i32) -> i32;
 }
 
 fn spd(n: usize) -> Mat<f64> {
@@ -114,6 +116,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "solo") {
         solo(&sizes, &want);
+        return;
+    }
+    if args.iter().any(|a| a == "inv") {
+        inv(rounds, &sizes);
         return;
     }
     for &n in &sizes {
@@ -329,6 +335,69 @@ fn openblas_call(op: &str, n: usize) -> Box<dyn FnMut() -> f64> {
             assert_eq!(info, 0);
         })
     })
+}
+
+/// `inv`: the inverse from given LU factors, 1 thread (thread CPU time):
+/// simd `lu::inverse` (getri's method) and simd `lu::solve` against the
+/// identity (the former method) against OpenBLAS's `dgetri` (GFLOP/s at
+/// getri's 4n^3/3; ratios simd/openblas).
+fn inv(rounds: usize, sizes: &[usize]) {
+    println!(
+        "{:<6} {:>12} {:>12} {:>12} {:>8} {:>8}",
+        "n", "getri", "solve(I)", "openblas", "ratio", "ratio(I)"
+    );
+    for &n in sizes {
+        let a = random(n, n, 11 + n as u64);
+        let f = lu::factor(a.as_ref()).expect("finite");
+        let id = Mat::<f64>::identity(n);
+        let mut buf = col_major(&a);
+        let mut ipiv = vec![0i32; n];
+        let nn = n as i32;
+        // SAFETY: buf is n x n column-major, ipiv has n entries.
+        assert_eq!(
+            unsafe { LAPACKE_dgetrf(COL_MAJOR, nn, nn, buf.as_mut_ptr(), nn, ipiv.as_mut_ptr()) },
+            0
+        );
+        let src = buf.clone();
+        let flops = 4.0 * (n as f64).powi(3) / 3.0;
+        let reps = reps_for(flops);
+        let (tg, to) = race(
+            rounds,
+            reps,
+            &mut || timed(|| drop(std::hint::black_box(lu::inverse(&f).expect("nonsingular")))),
+            &mut || {
+                buf.copy_from_slice(&src);
+                timed(|| {
+                    // SAFETY: buf holds the n x n factors, ipiv their pivots.
+                    let info = unsafe {
+                        LAPACKE_dgetri(COL_MAJOR, nn, buf.as_mut_ptr(), nn, ipiv.as_ptr())
+                    };
+                    assert_eq!(info, 0);
+                })
+            },
+        );
+        let (ts, _) = race(
+            rounds,
+            reps,
+            &mut || {
+                timed(|| {
+                    drop(std::hint::black_box(
+                        lu::solve(&f, id.as_ref()).expect("ok"),
+                    ))
+                })
+            },
+            &mut || 0.0,
+        );
+        let g = |t: f64| flops / t * 1e-9;
+        println!(
+            "{n:<6} {:>12.2} {:>12.2} {:>12.2} {:>8.2} {:>8.2}",
+            g(tg),
+            g(ts),
+            g(to),
+            to / tg,
+            to / ts
+        );
+    }
 }
 
 /// (median, min) of `rounds` calls.

@@ -4,7 +4,7 @@
 //! About $4n^3/3$ flops, almost all in gemm, against $2n^3$ for solving
 //! against the identity.
 
-use oxblas_core::{Mat, MatMut, Par, Result, Scalar};
+use oxblas_core::{Mat, MatMut, MatRef, Par, Result, Scalar};
 
 use crate::lapack::util::{pgemm, split_point, trsm_left, Tri};
 
@@ -28,6 +28,7 @@ pub(super) fn inverse_in_place<T: Scalar>(mut a: MatMut<'_, T>, par: Par) -> Res
     debug_assert_eq!(a.cols(), n);
     invert_upper(a.rb_mut(), par)?;
     let mut work = Mat::<T>::zeros(n, NB.min(n));
+    let mut tbuf = Vec::new();
     let mut j_end = n;
     while j_end > 0 {
         let w = j_end.min(NB);
@@ -53,9 +54,55 @@ pub(super) fn inverse_in_place<T: Scalar>(mut a: MatMut<'_, T>, par: Par) -> Res
             // X_b -= X_right L_below.
             pgemm(-T::ONE, right.rb(), l_below, T::ONE, xb.rb_mut(), par)?;
         }
-        // X_b <- X_b L_diag^{-1}: L_diag^T X_b^T = (old X_b)^T.
-        trsm_left(Tri::UpperUnit, l_diag.t(), xb.t(), par)?;
+        // X_b <- X_b L_diag^{-1}: L_diag^T X_b^T = (old X_b)^T, solved on a
+        // contiguous copy of X_b^T (the solve is fast on contiguous rows).
+        right_solve(Tri::UpperUnit, l_diag.t(), xb, &mut tbuf, par)?;
         j_end = j0;
+    }
+    Ok(())
+}
+
+/// `x <- y` with $A Y^T = X^T$ for the triangular `a` (`tri` as in
+/// [`trsm_left`]), solved on a row-major copy of $X^T$ in `buf`.
+fn right_solve<T: Scalar>(
+    tri: Tri,
+    a: MatRef<'_, T>,
+    mut x: MatMut<'_, T>,
+    buf: &mut Vec<T>,
+    par: Par,
+) -> Result<()> {
+    let (m, w) = x.shape();
+    buf.clear();
+    buf.resize(m * w, T::ZERO);
+    for i in 0..m {
+        match x.rb().row_slice(i) {
+            Some(row) => {
+                for (j, &v) in row.iter().enumerate() {
+                    buf[j * m + i] = v;
+                }
+            }
+            None => {
+                for j in 0..w {
+                    buf[j * m + i] = x[(i, j)];
+                }
+            }
+        }
+    }
+    let mut xt = MatMut::from_slice(buf.as_mut_slice(), w, m)?;
+    trsm_left(tri, a, xt.rb_mut(), par)?;
+    for i in 0..m {
+        match x.row_slice(i) {
+            Some(row) => {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = buf[j * m + i];
+                }
+            }
+            None => {
+                for j in 0..w {
+                    x[(i, j)] = buf[j * m + i];
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -81,7 +128,7 @@ fn invert_upper<T: Scalar>(a: MatMut<'_, T>, par: Par) -> Result<()> {
     }
     trsm_left(Tri::Upper, u11.rb(), u12.rb_mut(), par)?;
     // Y U22 = Z  <=>  U22^T Y^T = Z^T (lower, read from U22's upper triangle).
-    trsm_left(Tri::Lower, u22.rb().t(), u12.rb_mut().t(), par)?;
+    right_solve(Tri::Lower, u22.rb().t(), u12, &mut Vec::new(), par)?;
     invert_upper(u11, par)?;
     invert_upper(u22, par)
 }
