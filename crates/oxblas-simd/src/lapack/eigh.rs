@@ -5,7 +5,10 @@
 //! 2. Householder tridiagonalization $A = Q T Q^T$ from the lower triangle
 //!    (`tridiagonalize`): panels of `TRD_NB` columns whose symmetric
 //!    products read the trailing triangle once (`symv_lower_fused`), and a
-//!    rank-`2 TRD_NB` trailing update through gemm.
+//!    rank-`2 TRD_NB` trailing update through gemm. Values only, from order
+//!    `TWO_STAGE_MIN` on: the two-stage reduction of `eigh_band` (dense to
+//!    band through gemm, then bulge chasing), which needs no matrix-vector
+//!    product over the trailing matrix.
 //! 3. Values only: the root-free QL/QR iteration on `T` (`tridiag_sterf`),
 //!    `O(n^2)` with no square root per step. With vectors: divide and
 //!    conquer on `T` (`tridiag_dc`) and the blocked back-transformation by
