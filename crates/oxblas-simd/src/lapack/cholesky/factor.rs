@@ -40,9 +40,11 @@ pub(crate) fn factor_with<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Result<Chole
     crate::team::with_team(par, |team| factor_team(a, team))
 }
 
-/// Orders below this factor on one thread (a team costs thread starts, tens
-/// of microseconds, which only larger orders repay).
-const PAR_MIN_N: usize = if cfg!(test) { 24 } else { 256 };
+/// Orders below this factor on one thread: a team starts its threads per
+/// call and their packing buffers start cold (tens to a hundred
+/// microseconds), which at n = 256 (about 250 us on one core) would eat
+/// most of the gain. Not yet measured on a quiet machine.
+const PAR_MIN_N: usize = if cfg!(test) { 24 } else { 512 };
 
 /// The factorization of the validated square `a` on `team`.
 fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> {

@@ -10,7 +10,7 @@
 //! left-looking kernel on the same tiles, four columns at a time, in row
 //! chunks that stay in L1.
 //!
-//! With more than one thread (from order 256) the whole call runs inside one
+//! With more than one thread (from order 512) the whole call runs inside one
 //! spinning thread team (`crate::team`): the copy-in, the solves (row
 //! pieces), the updates (row blocks of equal work, each a gemm rectangle
 //! and a triangle) and the final squeeze of the padded stride are split
