@@ -7,7 +7,11 @@
 //! block updated by one gemm, and the bottom-right block factored in turn.
 //! Almost all flops run in [`crate::gemm::gemm`]; panels at most
 //! `LEAF` columns wide run an unblocked, vectorized kernel. The working
-//! matrix is row-major, so row interchanges are contiguous swaps.
+//! matrix is row-major, so row interchanges are contiguous swaps. With more
+//! than one thread the factorization runs in one spinning thread team
+//! (`crate::team`) whose members share each interchange, solve and update
+//! step by column or row parts; the factors are bitwise the same as with one
+//! thread. The inverse follows LAPACK's `getri` for large orders.
 //!
 //! ```
 //! use oxblas_core::Mat;

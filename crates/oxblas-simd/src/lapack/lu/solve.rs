@@ -65,7 +65,7 @@ pub fn solve_system<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat
 #[cfg(not(test))]
 const GETRI_MIN: usize = 512;
 #[cfg(test)]
-const GETRI_MIN: usize = 0;
+const GETRI_MIN: usize = 1;
 
 /// $A^{-1}$ from the LU factors of `A`. From order [`GETRI_MIN`] as
 /// LAPACK's `getri`: `U` is inverted in place, $X L = U^{-1}$ is solved for
