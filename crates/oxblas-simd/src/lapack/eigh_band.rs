@@ -23,15 +23,17 @@ use oxblas_core::{MatMut, MatRef, Par, Scalar};
 
 use super::spectral_util::{axpy, dot, scal, ColMat};
 use super::util::{pgemm, vectorized};
+use crate::blas1::elem::{dispatch, with_elem, Elem};
+use oxblas_core::cast::cast_slice_mut;
 
 /// Order from which `eigvalsh` uses the two-stage reduction.
 ///
 /// Measured with `probe_spectral bands` (f64, one thread, loaded 2-core
-/// machine, medians of alternated runs): against the one-stage reduction
-/// the two-stage one was 15-25% slower at n = 512, 10-20% slower at 1024,
-/// about even at 1536 and 5-15% faster at 2048. Its first stage runs at
-/// about half the gemm rate and its bulge chasing at 3-5 Gflop/s, while
-/// the one-stage symv still reads its matrix from L3 up to n ~ 1500.
+/// machine, alternated runs): the two-stage reduction (b = 32) took
+/// 15-30% longer than the one-stage one at n = 512, the same time at 1024
+/// and 1536, and 5-15% less at 2048. Its first stage runs at about half
+/// the gemm rate, and the one-stage symv still reads its matrix from L3 up
+/// to n ~ 1500, so the crossover is high on this machine.
 #[cfg(not(test))]
 pub(crate) const TWO_STAGE_MIN: usize = 2048;
 /// Tiny under `cfg(test)`, so that the test matrices take the two-stage path.
@@ -340,15 +342,41 @@ pub(crate) fn band_to_tridiag<T: Scalar>(
     d: &mut [T],
     e: &mut [T],
 ) {
-    vectorized(
-        #[inline(always)]
-        || band_to_tridiag_impl(&mut ab, n, b, d, e),
-    )
+    with_elem!(T, E => {
+        let ab: &mut [E] = cast_slice_mut(&mut ab).expect("E is T");
+        let d: &mut [E] = cast_slice_mut(d).expect("E is T");
+        let e: &mut [E] = cast_slice_mut(e).expect("E is T");
+        dispatch(BandChase { ab, n, b, d, e });
+    });
+}
+
+struct BandChase<'a, E> {
+    ab: &'a mut [E],
+    n: usize,
+    b: usize,
+    d: &'a mut [E],
+    e: &'a mut [E],
+}
+
+impl<E: Elem> pulp::WithSimd for BandChase<'_, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, s: S) {
+        let BandChase { ab, n, b, d, e } = self;
+        band_to_tridiag_impl(s, ab, n, b, d, e);
+    }
 }
 
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // columns at computed offsets
-fn band_to_tridiag_impl<T: Scalar>(ab: &mut [T], n: usize, b: usize, d: &mut [T], e: &mut [T]) {
+fn band_to_tridiag_impl<T: Elem, S: pulp::Simd>(
+    s: S,
+    ab: &mut [T],
+    n: usize,
+    b: usize,
+    d: &mut [T],
+    e: &mut [T],
+) {
     if n == 0 {
         return;
     }
@@ -372,7 +400,7 @@ fn band_to_tridiag_impl<T: Scalar>(ab: &mut [T], n: usize, b: usize, d: &mut [T]
             let mut st = i + 1;
             let mut len = len;
             if tau != T::ZERO {
-                sym_two_sided(ab, ldb, st, len, &v[..len], tau, &mut wv);
+                sym_two_sided(s, ab, ldb, st, len, &v[..len], tau, &mut wv);
             }
             loop {
                 let j1 = st + len;
@@ -415,7 +443,7 @@ fn band_to_tridiag_impl<T: Scalar>(ab: &mut [T], n: usize, b: usize, d: &mut [T]
                         let c = st + q;
                         let o = c * ldb + (j1 - c);
                         let y = &mut ab[o..o + nr];
-                        let f = t2 * axpy_dot(-tau * v[q], w, y, u);
+                        let f = t2 * axpy_dot(s, -tau * v[q], w, y, u);
                         if t2 != T::ZERO {
                             axpy(-f, u, y);
                         }
@@ -427,7 +455,7 @@ fn band_to_tridiag_impl<T: Scalar>(ab: &mut [T], n: usize, b: usize, d: &mut [T]
                 if t2 != T::ZERO {
                     let u = &v2[..nr];
                     // Type 3: ... and to both sides of the next diagonal block.
-                    sym_two_sided(ab, ldb, j1, nr, u, t2, &mut wv);
+                    sym_two_sided(s, ab, ldb, j1, nr, u, t2, &mut wv);
                 }
                 core::mem::swap(&mut v, &mut v2);
                 tau = t2;
@@ -447,7 +475,8 @@ fn band_to_tridiag_impl<T: Scalar>(ab: &mut [T], n: usize, b: usize, d: &mut [T]
 /// $H = I - \tau v v^T$.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn sym_two_sided<T: Scalar>(
+fn sym_two_sided<T: Elem, S: pulp::Simd>(
+    s: S,
     ab: &mut [T],
     ldb: usize,
     st: usize,
@@ -463,7 +492,7 @@ fn sym_two_sided<T: Scalar>(
         let o = (st + q) * ldb;
         let col = &ab[o..o + len - q];
         let vq = v[q];
-        let acc = dot_axpy(&col[1..], &v[q + 1..len], vq, &mut w[q + 1..]);
+        let acc = dot_axpy(s, &col[1..], &v[q + 1..len], vq, &mut w[q + 1..]);
         w[q] += col[0] * vq + acc;
     }
     for x in w.iter_mut() {
@@ -539,52 +568,65 @@ pub(crate) fn householder<T: Scalar>(alpha: T, x: &mut [T]) -> (T, T) {
 
 /// `y += alpha x`, then returns `u . y` (the updated `y`), in one pass.
 #[inline(always)]
-fn axpy_dot<T: Scalar>(alpha: T, x: &[T], y: &mut [T], u: &[T]) -> T {
+fn axpy_dot<E: Elem, S: pulp::Simd>(s: S, alpha: E, x: &[E], y: &mut [E], u: &[E]) -> E {
     let n = y.len();
-    let (x, u) = (&x[..n], &u[..n]);
-    let mut acc = [T::ZERO; 8];
-    let full = n / 8 * 8;
-    let (yh, yt) = y.split_at_mut(full);
-    for ((yc, xc), uc) in yh
-        .chunks_exact_mut(8)
-        .zip(x.chunks_exact(8))
-        .zip(u.chunks_exact(8))
-    {
-        for l in 0..8 {
-            yc[l] = xc[l].mul_add(alpha, yc[l]);
-            acc[l] = uc[l].mul_add(yc[l], acc[l]);
-        }
+    let (xh, xt) = E::split::<S>(&x[..n]);
+    let (uh, ut) = E::split::<S>(&u[..n]);
+    let (yh, yt) = E::split_mut::<S>(y);
+    let nv = yh.len();
+    let (xh, uh) = (&xh[..nv], &uh[..nv]);
+    let va = E::vsplat(s, alpha);
+    let (mut a0, mut a1) = (E::vsplat(s, E::ZERO), E::vsplat(s, E::ZERO));
+    let mut i = 0;
+    while i + 2 <= nv {
+        let y0 = E::vmul_add(s, xh[i], va, yh[i]);
+        let y1 = E::vmul_add(s, xh[i + 1], va, yh[i + 1]);
+        yh[i] = y0;
+        yh[i + 1] = y1;
+        a0 = E::vmul_add(s, uh[i], y0, a0);
+        a1 = E::vmul_add(s, uh[i + 1], y1, a1);
+        i += 2;
     }
-    let mut s = T::ZERO;
-    for ((yi, &xi), &ui) in yt.iter_mut().zip(&x[full..]).zip(&u[full..]) {
-        *yi = xi.mul_add(alpha, *yi);
-        s += ui * *yi;
+    if i < nv {
+        let y0 = E::vmul_add(s, xh[i], va, yh[i]);
+        yh[i] = y0;
+        a0 = E::vmul_add(s, uh[i], y0, a0);
     }
-    s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    let mut acc = E::vreduce_sum(s, E::vadd(s, a0, a1));
+    for ((yi, &xi), &ui) in yt.iter_mut().zip(xt).zip(ut) {
+        *yi += xi * alpha;
+        acc += ui * *yi;
+    }
+    acc
 }
 
 /// `w += alpha x` and returns `x . v`, in one pass over `x`.
 #[inline(always)]
-fn dot_axpy<T: Scalar>(x: &[T], v: &[T], alpha: T, w: &mut [T]) -> T {
+fn dot_axpy<E: Elem, S: pulp::Simd>(s: S, x: &[E], v: &[E], alpha: E, w: &mut [E]) -> E {
     let n = x.len();
-    let (v, w) = (&v[..n], &mut w[..n]);
-    let mut acc = [T::ZERO; 8];
-    let full = n / 8 * 8;
-    let (wh, wt) = w.split_at_mut(full);
-    for ((wc, xc), vc) in wh
-        .chunks_exact_mut(8)
-        .zip(x.chunks_exact(8))
-        .zip(v.chunks_exact(8))
-    {
-        for l in 0..8 {
-            wc[l] = xc[l].mul_add(alpha, wc[l]);
-            acc[l] = xc[l].mul_add(vc[l], acc[l]);
-        }
+    let (xh, xt) = E::split::<S>(x);
+    let (vh, vt) = E::split::<S>(&v[..n]);
+    let (wh, wt) = E::split_mut::<S>(&mut w[..n]);
+    let nv = xh.len();
+    let (vh, wh) = (&vh[..nv], &mut wh[..nv]);
+    let va = E::vsplat(s, alpha);
+    let (mut a0, mut a1) = (E::vsplat(s, E::ZERO), E::vsplat(s, E::ZERO));
+    let mut i = 0;
+    while i + 2 <= nv {
+        wh[i] = E::vmul_add(s, xh[i], va, wh[i]);
+        wh[i + 1] = E::vmul_add(s, xh[i + 1], va, wh[i + 1]);
+        a0 = E::vmul_add(s, xh[i], vh[i], a0);
+        a1 = E::vmul_add(s, xh[i + 1], vh[i + 1], a1);
+        i += 2;
     }
-    let mut s = T::ZERO;
-    for ((wi, &xi), &vi) in wt.iter_mut().zip(&x[full..]).zip(&v[full..]) {
-        *wi = xi.mul_add(alpha, *wi);
-        s += xi * vi;
+    if i < nv {
+        wh[i] = E::vmul_add(s, xh[i], va, wh[i]);
+        a0 = E::vmul_add(s, xh[i], vh[i], a0);
     }
-    s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    let mut acc = E::vreduce_sum(s, E::vadd(s, a0, a1));
+    for ((wi, &xi), &vi) in wt.iter_mut().zip(xt).zip(vt) {
+        *wi += xi * alpha;
+        acc += xi * vi;
+    }
+    acc
 }
