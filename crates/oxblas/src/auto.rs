@@ -139,55 +139,42 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 1
-    #[inline]
     fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Dot, T, [x.len()], dot(x, y))
     }
-    #[inline]
     fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Axpy, T, [x.len()], axpy(alpha, x, y))
     }
-    #[inline]
     fn scal<T: Scalar>(alpha: T, x: VecMut<'_, T>) {
         route_infallible!(Op::Scal, T, [x.len()], scal(alpha, x))
     }
-    #[inline]
     fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Copy, T, [x.len()], copy(x, y))
     }
-    #[inline]
     fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Swap, T, [x.len()], swap(x, y))
     }
-    #[inline]
     fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Nrm2, T, [x.len()], nrm2(x))
     }
-    #[inline]
     fn asum<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Asum, T, [x.len()], asum(x))
     }
-    #[inline]
     fn iamax<T: Scalar>(x: VecRef<'_, T>) -> Option<usize> {
         route_infallible!(Op::Iamax, T, [x.len()], iamax(x))
     }
-    #[inline]
     fn add<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Add, T, [x.len()], add(x, y, out))
     }
-    #[inline]
     fn sub<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Sub, T, [x.len()], sub(x, y, out))
     }
-    #[inline]
     fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Hadamard, T, [x.len()], hadamard(x, y, out))
     }
-    #[inline]
     fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Distance, T, [x.len()], distance(metric, x, y))
     }
-    #[inline]
     fn pairwise_distances<T: Scalar>(
         metric: Distance,
         x: MatRef<'_, T>,
@@ -203,7 +190,6 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 2
-    #[inline]
     fn gemv<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -218,7 +204,6 @@ impl Backend for Auto {
             gemv(alpha, a, x, beta, y)
         )
     }
-    #[inline]
     fn ger<T: Scalar>(
         alpha: T,
         x: VecRef<'_, T>,
@@ -227,11 +212,9 @@ impl Backend for Auto {
     ) -> Result<()> {
         route!(Op::Ger, T, [a.rows(), a.cols()], ger(alpha, x, y, a))
     }
-    #[inline]
     fn trsv<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, x: VecMut<'_, T>) -> Result<()> {
         route!(Op::Trsv, T, [a.rows(), a.cols()], trsv(uplo, diag, a, x))
     }
-    #[inline]
     fn symv<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -249,7 +232,6 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 3
-    #[inline]
     fn gemm<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -264,7 +246,6 @@ impl Backend for Auto {
             gemm(alpha, a, b, beta, c)
         )
     }
-    #[inline]
     fn syrk<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -279,7 +260,6 @@ impl Backend for Auto {
             syrk(uplo, alpha, a, beta, c)
         )
     }
-    #[inline]
     fn trsm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -295,7 +275,6 @@ impl Backend for Auto {
             trsm(side, uplo, diag, alpha, a, b)
         )
     }
-    #[inline]
     fn symm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -313,7 +292,6 @@ impl Backend for Auto {
             symm(side, uplo, alpha, a, b, beta, c)
         )
     }
-    #[inline]
     fn gemm_batched<T: Scalar>(
         alpha: T,
         a: &[MatRef<'_, T>],
@@ -334,19 +312,15 @@ impl Backend for Auto {
     }
 
     // -------------------------------------------------------- factorizations
-    #[inline]
     fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>> {
         route!(Op::Lu, T, [a.rows(), a.cols()], lu(a))
     }
-    #[inline]
     fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::LuSolve, T, [lu.n(), b.cols()], lu_solve(lu, b))
     }
-    #[inline]
     fn cholesky<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
         route!(Op::Cholesky, T, [a.rows(), a.cols()], cholesky(a))
     }
-    #[inline]
     fn cholesky_solve<T: Scalar>(c: &Cholesky<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(
             Op::CholeskySolve,
@@ -355,11 +329,9 @@ impl Backend for Auto {
             cholesky_solve(c, b)
         )
     }
-    #[inline]
     fn qr<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
         route!(Op::Qr, T, [a.rows(), a.cols()], qr(a))
     }
-    #[inline]
     fn qr_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
         route!(
             Op::QrQ,
@@ -368,31 +340,24 @@ impl Backend for Auto {
             qr_q(qr, mode)
         )
     }
-    #[inline]
     fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
         route!(Op::QrPivoted, T, [a.rows(), a.cols()], qr_pivoted(a))
     }
-    #[inline]
     fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
         route!(Op::Eigh, T, [a.rows(), a.cols()], eigh(a))
     }
-    #[inline]
     fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
         route!(Op::Eigvalsh, T, [a.rows(), a.cols()], eigvalsh(a))
     }
-    #[inline]
     fn eig<T: Scalar>(a: MatRef<'_, T>) -> Result<Eig<T>> {
         route!(Op::Eig, T, [a.rows(), a.cols()], eig(a))
     }
-    #[inline]
     fn eigvals<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<Complex<T>>> {
         route!(Op::Eigvals, T, [a.rows(), a.cols()], eigvals(a))
     }
-    #[inline]
     fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
         route!(Op::Svd, T, [a.rows(), a.cols()], svd(a, mode))
     }
-    #[inline]
     fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
         route!(
             Op::SingularValues,
@@ -403,35 +368,27 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------- solvers and derived
-    #[inline]
     fn solve<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::Solve, T, [a.rows(), a.cols()], solve(a, b))
     }
-    #[inline]
     fn inv<T: Scalar>(a: MatRef<'_, T>) -> Result<Mat<T>> {
         route!(Op::Inv, T, [a.rows(), a.cols()], inv(a))
     }
-    #[inline]
     fn det<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
         route!(Op::Det, T, [a.rows(), a.cols()], det(a))
     }
-    #[inline]
     fn lstsq<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>, rcond: Option<T>) -> Result<Lstsq<T>> {
         route!(Op::Lstsq, T, [a.rows(), a.cols()], lstsq(a, b, rcond))
     }
-    #[inline]
     fn pinv<T: Scalar>(a: MatRef<'_, T>, rcond: Option<T>) -> Result<Mat<T>> {
         route!(Op::Pinv, T, [a.rows(), a.cols()], pinv(a, rcond))
     }
-    #[inline]
     fn rank<T: Scalar>(a: MatRef<'_, T>, tol: Option<T>) -> Result<usize> {
         route!(Op::Rank, T, [a.rows(), a.cols()], rank(a, tol))
     }
-    #[inline]
     fn cond<T: Scalar>(a: MatRef<'_, T>) -> Result<T> {
         route!(Op::Cond, T, [a.rows(), a.cols()], cond(a))
     }
-    #[inline]
     fn norm<T: Scalar>(a: MatRef<'_, T>, kind: Norm) -> Result<T> {
         route!(Op::Norm, T, [a.rows(), a.cols()], norm(a, kind))
     }
