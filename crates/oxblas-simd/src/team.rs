@@ -174,8 +174,9 @@ impl Shared {
 
 /// A team of threads held by [`with_team`]; see the module docs.
 ///
-/// Not `Sync` (nor `Send`): only the thread that called `with_team` may
-/// call [`Team::run`], and a job cannot capture the team.
+/// Not `Sync`, and handed out only by reference: only the thread that called
+/// `with_team` can call [`Team::run`], and a job (`Sync`) cannot capture
+/// the team.
 pub(crate) struct Team<'a> {
     shared: Option<&'a Shared>,
     size: usize,
