@@ -8,6 +8,8 @@
 
 use oxblas_core::{Mat, MatMut, MatRef, Scalar};
 
+pub(crate) use super::util::nrm2;
+
 /// An owned column-major matrix (`ld == rows`), the work format of the
 /// spectral routines.
 #[derive(Clone, Debug)]
@@ -147,38 +149,6 @@ pub(crate) fn rot<T: Scalar>(c: T, s: T, x: &mut [T], y: &mut [T]) {
         *xi = c * a + s * b;
         *yi = c * b - s * a;
     }
-}
-
-/// The 2-norm of `x`, without overflow or harmful underflow.
-pub(crate) fn nrm2<T: Scalar>(x: &[T]) -> T {
-    let mut scale = T::ZERO;
-    for &v in x {
-        scale = scale.max(v.abs());
-    }
-    if scale == T::ZERO || !scale.is_finite() {
-        return scale;
-    }
-    // Plain sum of squares when it is safe (the common case), else scaled.
-    let (lo, hi) = safe_square_range::<T>();
-    if scale > lo && scale < hi {
-        return dot(x, x).sqrt();
-    }
-    let inv = scale.recip();
-    let mut ssq = T::ZERO;
-    for &v in x {
-        let y = v * inv;
-        ssq += y * y;
-    }
-    scale * ssq.sqrt()
-}
-
-/// A range `(lo, hi)` for the largest magnitude in a vector such that a plain
-/// sum of squares of up to ~2^20 terms neither overflows nor loses the
-/// largest terms to underflow.
-fn safe_square_range<T: Scalar>() -> (T, T) {
-    let lo = T::MIN_POSITIVE.sqrt() / T::EPSILON;
-    let hi = (T::MAX.sqrt()) * T::from_f64(1.0 / 2048.0);
-    (lo, hi)
 }
 
 /// Generates an elementary reflector $H = I - \tau v v^T$ with $v_0 = 1$ such

@@ -150,10 +150,11 @@ pub(crate) fn nrm2<T: Scalar>(x: &[T]) -> T {
     if scale == T::ZERO || !scale.is_finite() {
         return scale;
     }
-    let r = T::ONE / scale;
+    // Divide rather than multiply by 1 / scale: for a subnormal `scale`
+    // the reciprocal overflows (to infinity in f32), and 0 * inf is NaN.
     let mut s = T::ZERO;
     for &v in x {
-        let y = v * r;
+        let y = v / scale;
         s += y * y;
     }
     scale * s.sqrt()
@@ -595,4 +596,29 @@ pub(crate) mod testing {
 
     /// The ratio threshold of DESIGN.md.
     pub const TOL: f64 = 30.0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nrm2;
+
+    #[test]
+    fn nrm2_is_safe_at_both_ends_of_the_range() {
+        // Subnormal largest entries: 1 / scale overflows, the norm must not.
+        let x = [3.0e-40f32, -4.0e-40];
+        let n = nrm2(&x);
+        assert!((n - 5.0e-40).abs() <= 5.0e-40 * 1e-3, "{n:e}");
+        let x = [3.0e-310f64, 4.0e-310, 0.0];
+        let n = nrm2(&x);
+        assert!((n - 5.0e-310).abs() <= 5.0e-310 * 1e-9, "{n:e}");
+        // Squares that overflow.
+        let x = [3.0e30f32, 4.0e30];
+        assert!((nrm2(&x) - 5.0e30).abs() <= 5.0e30 * 1e-6);
+        let x = [3.0e300f64, -4.0e300];
+        assert!((nrm2(&x) - 5.0e300).abs() <= 5.0e300 * 1e-14);
+        // The plain path, and the empty and zero vectors.
+        assert!((nrm2(&[3.0f64, 4.0]) - 5.0).abs() <= 1e-15);
+        assert_eq!(nrm2::<f64>(&[]), 0.0);
+        assert_eq!(nrm2(&[0.0f32; 5]), 0.0);
+    }
 }
