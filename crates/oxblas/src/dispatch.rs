@@ -246,6 +246,10 @@ enum CellWhy {
     Default,
     /// Neither table had the key (or named a backend not compiled in).
     Fallback,
+    /// Neither table had the key, but one had another size class of the
+    /// same operation, element type and thread class: the nearest such
+    /// class's backend (this is the class).
+    Nearest(usize),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -304,6 +308,35 @@ impl Table {
         set(&default, CellWhy::Default);
         if let Some((_, w)) = &file {
             set(w, CellWhy::Wisdom);
+        }
+        // A size class nobody measured (a wisdom file from a run over fewer
+        // sizes, `--quick`) takes the nearest measured class of the same
+        // operation, type and thread class, the larger one on a tie: the
+        // winner rarely changes between neighbouring classes, while the
+        // preferred backend may be far off for this operation.
+        for per_op in cells.iter_mut() {
+            for per_dt in per_op.iter_mut() {
+                let measured: Vec<[bool; THREAD_CLASSES]> = per_dt
+                    .iter()
+                    .map(|row| row.map(|c| matches!(c.why, CellWhy::Default | CellWhy::Wisdom)))
+                    .collect();
+                for tc in 0..THREAD_CLASSES {
+                    for sc in 0..SIZE_CLASSES {
+                        if measured[sc][tc] {
+                            continue;
+                        }
+                        let nearest = (0..SIZE_CLASSES)
+                            .filter(|&o| measured[o][tc])
+                            .min_by_key(|&o| (o.abs_diff(sc), std::cmp::Reverse(o)));
+                        if let Some(o) = nearest {
+                            per_dt[sc][tc] = Cell2 {
+                                backend: per_dt[o][tc].backend,
+                                why: CellWhy::Nearest(o),
+                            };
+                        }
+                    }
+                }
+            }
         }
         let source = if compiled.len() == 1 {
             Source::SingleBackend(compiled[0])
@@ -656,6 +689,10 @@ pub enum Reason {
     Default,
     /// No table has this key: the preferred compiled backend.
     Fallback,
+    /// No table has this size class, but this operation, element type and
+    /// thread class were measured at other sizes: the backend of the nearest
+    /// measured size class (this one).
+    NearestClass(usize),
 }
 
 /// Which backend a call would use and why; see [`explain`].
@@ -714,6 +751,10 @@ impl fmt::Display for Explanation {
             Reason::Wisdom(p) => write!(f, "measured on this machine ({})", p.display())?,
             Reason::Default => f.write_str("built-in default table")?,
             Reason::Fallback => f.write_str("no measurement for this key; preferred backend")?,
+            Reason::NearestClass(c) => write!(
+                f,
+                "no measurement for this size class; the nearest measured one (class {c})"
+            )?,
         }
         if let Some(m) = self
             .measurement
@@ -817,6 +858,7 @@ fn explain_cell(t: &Table, e: &mut Explanation) {
         }
         CellWhy::Env => e.reason = Reason::Environment,
         CellWhy::Fallback => e.reason = Reason::Fallback,
+        CellWhy::Nearest(c) => e.reason = Reason::NearestClass(c),
     }
 }
 
@@ -909,6 +951,55 @@ mod tests {
         // Keys in neither table: the first compiled backend.
         let c = t.cell(Op::Gemm, DType::F32, 4, 0);
         assert_eq!((c.backend, c.why), (BackendId::OpenBlas, CellWhy::Fallback));
+    }
+
+    #[test]
+    fn unmeasured_size_classes_take_the_nearest_measured_one() {
+        let default = Wisdom {
+            signature: sig(),
+            entries: vec![
+                entry(Op::Trsv, DType::F64, 1, 0, BackendId::Simd),
+                entry(Op::Trsv, DType::F64, 4, 0, BackendId::OpenBlas),
+                entry(Op::Trsv, DType::F64, 6, 1, BackendId::OpenBlas),
+            ],
+        };
+        let t = Table::build(EnvChoice::Auto, None, default, BOTH_IDS);
+        let at = |sc, tc| {
+            let c = t.cell(Op::Trsv, DType::F64, sc, tc);
+            (c.backend, c.why)
+        };
+        use BackendId::{OpenBlas as O, Simd as S};
+        assert_eq!(at(0, 0), (S, CellWhy::Nearest(1)));
+        assert_eq!(at(1, 0), (S, CellWhy::Default));
+        assert_eq!(at(2, 0), (S, CellWhy::Nearest(1)));
+        // Class 3 is nearer to 4 than to 1.
+        assert_eq!(at(3, 0), (O, CellWhy::Nearest(4)));
+        assert_eq!(at(7, 0), (O, CellWhy::Nearest(4)));
+        // Thread classes do not mix.
+        assert_eq!(at(0, 1), (O, CellWhy::Nearest(6)));
+        // Another type or operation with no measurement: the fallback.
+        let c = t.cell(Op::Trsv, DType::F32, 1, 0);
+        assert_eq!((c.backend, c.why), (O, CellWhy::Fallback));
+        // A tie goes to the larger class.
+        let default = Wisdom {
+            signature: sig(),
+            entries: vec![
+                entry(Op::Ger, DType::F32, 2, 0, BackendId::Simd),
+                entry(Op::Ger, DType::F32, 4, 0, BackendId::OpenBlas),
+            ],
+        };
+        let t = Table::build(EnvChoice::Auto, None, default, BOTH_IDS);
+        let c = t.cell(Op::Ger, DType::F32, 3, 0);
+        assert_eq!((c.backend, c.why), (O, CellWhy::Nearest(4)));
+        let mut e = explain(Op::Ger, DType::F32, &[8, 8]);
+        e.size_class = 3;
+        e.thread_class = 0;
+        explain_cell(&t, &mut e);
+        assert_eq!(e.reason, Reason::NearestClass(4));
+        assert!(
+            e.to_string().contains("nearest measured one (class 4)"),
+            "{e}"
+        );
     }
 
     #[test]
