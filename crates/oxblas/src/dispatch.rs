@@ -244,6 +244,9 @@ enum CellWhy {
     Env,
     Wisdom,
     Default,
+    /// The built-in table's entry for the key carries no times (a
+    /// provisional entry, never measured).
+    Provisional,
     /// Neither table had the key (or named a backend not compiled in).
     Fallback,
     /// Neither table had the key, but one had another size class of the
@@ -299,9 +302,10 @@ impl Table {
                 {
                     continue;
                 }
+                let measured = e.ns_openblas.is_some() || e.ns_simd.is_some();
                 cells[e.op.index()][e.dtype.index()][e.size_class][e.thread_class] = Cell2 {
                     backend: e.winner,
-                    why,
+                    why: if measured { why } else { CellWhy::Provisional },
                 };
             }
         };
@@ -310,10 +314,10 @@ impl Table {
             set(w, CellWhy::Wisdom);
         }
         // A size class nobody measured (a wisdom file from a run over fewer
-        // sizes, `--quick`) takes the nearest measured class of the same
-        // operation, type and thread class, the larger one on a tie: the
-        // winner rarely changes between neighbouring classes, while the
-        // preferred backend may be far off for this operation.
+        // sizes, `--quick`, or a provisional entry without times) takes the
+        // nearest measured class of the same operation, type and thread
+        // class, the larger one on a tie: the winner rarely changes between
+        // neighbouring classes, while a guess may be far off.
         for per_op in cells.iter_mut() {
             for per_dt in per_op.iter_mut() {
                 let measured: Vec<[bool; THREAD_CLASSES]> = per_dt
@@ -857,6 +861,10 @@ fn explain_cell(t: &Table, e: &mut Explanation) {
             e.measurement = lookup(&t.default);
         }
         CellWhy::Env => e.reason = Reason::Environment,
+        CellWhy::Provisional => {
+            e.reason = Reason::Default;
+            e.measurement = lookup(&t.default);
+        }
         CellWhy::Fallback => e.reason = Reason::Fallback,
         CellWhy::Nearest(c) => e.reason = Reason::NearestClass(c),
     }
@@ -1000,6 +1008,27 @@ mod tests {
             e.to_string().contains("nearest measured one (class 4)"),
             "{e}"
         );
+        // An entry without times (provisional) counts as unmeasured when
+        // another class was measured, and stands when none was.
+        let mut provisional = entry(Op::Symv, DType::F64, 3, 0, BackendId::OpenBlas);
+        (provisional.ns_openblas, provisional.ns_simd) = (None, None);
+        let mut alone = entry(Op::Symv, DType::F32, 3, 0, BackendId::OpenBlas);
+        (alone.ns_openblas, alone.ns_simd) = (None, None);
+        let default = Wisdom {
+            signature: sig(),
+            entries: vec![
+                provisional,
+                alone,
+                entry(Op::Symv, DType::F64, 5, 0, BackendId::Simd),
+            ],
+        };
+        let t = Table::build(EnvChoice::Auto, None, default, BOTH_IDS);
+        let c = t.cell(Op::Symv, DType::F64, 3, 0);
+        assert_eq!((c.backend, c.why), (S, CellWhy::Nearest(5)));
+        let c = t.cell(Op::Symv, DType::F32, 3, 0);
+        assert_eq!((c.backend, c.why), (O, CellWhy::Provisional));
+        let c = t.cell(Op::Symv, DType::F32, 0, 0);
+        assert_eq!((c.backend, c.why), (O, CellWhy::Fallback));
     }
 
     #[test]
