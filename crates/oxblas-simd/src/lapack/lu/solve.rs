@@ -67,7 +67,7 @@ const GETRI_MIN: usize = 512;
 #[cfg(test)]
 const GETRI_MIN: usize = 1;
 
-/// $A^{-1}$ from the LU factors of `A`. From order [`GETRI_MIN`] as
+/// $A^{-1}$ from the LU factors of `A`. From order 512 as
 /// LAPACK's `getri`: `U` is inverted in place, $X L = U^{-1}$ is solved for
 /// $X = U^{-1} L^{-1}$ by block columns from the right, and $A^{-1} = X P$
 /// (the interchanges undone on the columns, last first); about $4n^3/3$
