@@ -21,7 +21,7 @@
 
 use oxblas_core::{MatMut, MatRef, Par, Scalar};
 
-use super::spectral_util::{axpy, dot, scal, ColMat};
+use super::spectral_util::{axpy, dot, householder, ColMat};
 use super::util::{pgemm, vectorized};
 use crate::blas1::elem::{dispatch, with_elem, Elem};
 use oxblas_core::cast::cast_slice_mut;
@@ -509,61 +509,6 @@ fn sym_two_sided<T: Elem, S: pulp::Simd>(
             *x -= vr * wq + wr * vq;
         }
     }
-}
-
-/// Euclidean norm without overflow or harmful underflow: a fast sum of
-/// squares, redone with scaling (by division, so that a subnormal largest
-/// entry cannot overflow a reciprocal) only when it left the safe range.
-#[inline(always)]
-fn norm2<T: Scalar>(x: &[T]) -> T {
-    let ssq = dot(x, x);
-    let small = T::MIN_POSITIVE / T::EPSILON;
-    let big = T::MAX * T::EPSILON;
-    if ssq.is_finite() && ssq > small && ssq < big {
-        return ssq.sqrt();
-    }
-    let scale = x.iter().fold(T::ZERO, |m, &v| m.max(v.abs()));
-    if scale == T::ZERO || !scale.is_finite() {
-        return scale;
-    }
-    let mut s = T::ZERO;
-    for &v in x {
-        let y = v / scale;
-        s += y * y;
-    }
-    scale * s.sqrt()
-}
-
-/// The reflector $H = I - \tau v v^T$ with $H [\alpha; x] = [\beta; 0]$
-/// (LAPACK's `larfg`): returns `(beta, tau)` and overwrites `x` with
-/// `v[1..]` (`v[0] = 1` implied); `tau = 0` (H = I) when `x` is zero.
-#[inline(always)]
-pub(crate) fn householder<T: Scalar>(alpha: T, x: &mut [T]) -> (T, T) {
-    let xnorm = norm2(x);
-    if xnorm == T::ZERO {
-        return (alpha, T::ZERO);
-    }
-    let mut alpha = alpha;
-    let mut beta = -alpha.hypot(xnorm).copysign(alpha);
-    let safmin = T::MIN_POSITIVE / T::EPSILON;
-    let mut rescaled = 0;
-    if beta.abs() < safmin {
-        // Scale up so that 1 / (alpha - beta) stays finite.
-        let rsafmn = safmin.recip();
-        while beta.abs() < safmin && rescaled < 20 {
-            rescaled += 1;
-            scal(rsafmn, x);
-            beta *= rsafmn;
-            alpha *= rsafmn;
-        }
-        beta = -alpha.hypot(norm2(x)).copysign(alpha);
-    }
-    let tau = (beta - alpha) / beta;
-    scal((alpha - beta).recip(), x);
-    for _ in 0..rescaled {
-        beta *= safmin;
-    }
-    (beta, tau)
 }
 
 /// `y += alpha x`, then returns `u . y` (the updated `y`), in one pass.
