@@ -17,7 +17,7 @@ use oxblas_simd::level3;
 
 #[path = "probe_common/mod.rs"]
 mod common;
-use common::{median, random, thread_cpu_seconds};
+use common::{median, random, spd, thread_cpu_seconds};
 
 const ROW_MAJOR: i32 = 101;
 const COL_MAJOR: i32 = 102;
@@ -90,20 +90,7 @@ fn report(what: &str, flops: f64, (ts, to): (f64, f64)) {
 }
 
 fn chol(n: usize) {
-    let b = random(n, n, 7);
-    let mut a = Mat::zeros(n, n);
-    oxblas_simd::gemm::gemm(
-        1.0,
-        b.as_ref(),
-        b.t(),
-        0.0,
-        a.as_mut(),
-        oxblas_core::Par::Seq,
-    )
-    .expect("shapes fit");
-    for i in 0..n {
-        a[(i, i)] += n as f64;
-    }
+    let a = spd(n);
     let src = a.transpose().into_vec();
     let mut buf = src.clone();
     let nn = n as i32;
@@ -135,20 +122,7 @@ fn chol(n: usize) {
 
 /// As [`chol`] for f32 (`spotrf`), on the same matrix rounded to f32.
 fn chol32(n: usize) {
-    let b = random(n, n, 7);
-    let mut a = Mat::zeros(n, n);
-    oxblas_simd::gemm::gemm(
-        1.0,
-        b.as_ref(),
-        b.t(),
-        0.0,
-        a.as_mut(),
-        oxblas_core::Par::Seq,
-    )
-    .expect("shapes fit");
-    for i in 0..n {
-        a[(i, i)] += n as f64;
-    }
+    let a = spd(n);
     let a: Mat<f32> = Mat::from_fn(n, n, |i, j| a[(i, j)] as f32);
     let src = a.transpose().into_vec();
     let mut buf = src.clone();
@@ -288,20 +262,7 @@ fn syrk(n: usize, k: usize) {
 /// for profilers; prints the mean GFLOP/s (per CPU second of the calling
 /// thread, and per wall-clock second).
 fn prof(n: usize, reps: usize, single: bool) {
-    let b = random(n, n, 7);
-    let mut a = Mat::zeros(n, n);
-    oxblas_simd::gemm::gemm(
-        1.0,
-        b.as_ref(),
-        b.t(),
-        0.0,
-        a.as_mut(),
-        oxblas_core::Par::Seq,
-    )
-    .expect("shapes fit");
-    for i in 0..n {
-        a[(i, i)] += n as f64;
-    }
+    let a = spd(n);
     let a32: Mat<f32> = Mat::from_fn(n, n, |i, j| a[(i, j)] as f32);
     let t0 = std::time::Instant::now();
     let t = thread_cpu_seconds();

@@ -20,7 +20,7 @@ use oxblas_simd::lapack::{cholesky, lu, qr};
 
 #[path = "probe_common/mod.rs"]
 mod common;
-use common::{median, race, random, reps_for, thread_cpu_seconds};
+use common::{median, race, random, reps_for, spd, thread_cpu_seconds};
 
 const COL_MAJOR: i32 = 102;
 
@@ -35,24 +35,6 @@ extern "C" {
     fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
     fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
     fn LAPACKE_dgetri(layout: i32, n: i32, a: *mut f64, lda: i32, ipiv: *const i32) -> i32;
-}
-
-fn spd(n: usize) -> Mat<f64> {
-    let b = random(n, n, 7);
-    let mut a = Mat::zeros(n, n);
-    oxblas_simd::gemm::gemm(
-        1.0,
-        b.as_ref(),
-        b.t(),
-        0.0,
-        a.as_mut(),
-        oxblas_core::Par::Seq,
-    )
-    .expect("shapes fit");
-    for i in 0..n {
-        a[(i, i)] += n as f64;
-    }
-    a
 }
 
 fn col_major(a: &Mat<f64>) -> Vec<f64> {

@@ -4,6 +4,26 @@
 
 use oxblas_core::Mat;
 
+/// A reproducible symmetric positive definite matrix of order `n`:
+/// `B B^T + n I` for `B = random(n, n, 7)`.
+pub fn spd(n: usize) -> Mat<f64> {
+    let b = random(n, n, 7);
+    let mut a = Mat::zeros(n, n);
+    oxblas_simd::gemm::gemm(
+        1.0,
+        b.as_ref(),
+        b.t(),
+        0.0,
+        a.as_mut(),
+        oxblas_core::Par::Seq,
+    )
+    .expect("shapes fit");
+    for i in 0..n {
+        a[(i, i)] += n as f64;
+    }
+    a
+}
+
 /// A reproducible `m x n` matrix (xorshift, entries in `[-0.5, 1.5)`).
 pub fn random(m: usize, n: usize, seed: u64) -> Mat<f64> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
