@@ -255,47 +255,50 @@ fn packed_tri<T: Scalar>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
-        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
-            cast_mat_ref::<T, f64>(a),
-            cast_mat_ref::<T, f64>(b),
-            cast::<T, f64>(alpha),
-            cast::<T, f64>(beta),
-        ) {
-            let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-            return driver::<f64, microkernel::Avx2F64>(alpha, a, b, beta, c, threads, tri);
-        }
-        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
-            cast_mat_ref::<T, f32>(a),
-            cast_mat_ref::<T, f32>(b),
-            cast::<T, f32>(alpha),
-            cast::<T, f32>(beta),
-        ) {
-            let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-            return driver::<f32, microkernel::Avx2F32>(alpha, a, b, beta, c, threads, tri);
-        }
+        return typed::<T, microkernel::Avx2F64, microkernel::Avx2F32>(
+            alpha, a, b, beta, c, threads, tri,
+        );
     }
     #[cfg(target_arch = "aarch64")]
     if isa == Isa::Neon {
-        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
-            cast_mat_ref::<T, f64>(a),
-            cast_mat_ref::<T, f64>(b),
-            cast::<T, f64>(alpha),
-            cast::<T, f64>(beta),
-        ) {
-            let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-            return driver::<f64, microkernel::NeonF64>(alpha, a, b, beta, c, threads, tri);
-        }
-        if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
-            cast_mat_ref::<T, f32>(a),
-            cast_mat_ref::<T, f32>(b),
-            cast::<T, f32>(alpha),
-            cast::<T, f32>(beta),
-        ) {
-            let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-            return driver::<f32, microkernel::NeonF32>(alpha, a, b, beta, c, threads, tri);
-        }
+        return typed::<T, microkernel::NeonF64, microkernel::NeonF32>(
+            alpha, a, b, beta, c, threads, tri,
+        );
     }
     let _ = isa;
+    driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads, tri)
+}
+
+/// [`driver`] with the f64 kernel `K64` or the f32 kernel `K32` of one
+/// instruction set, chosen by `T` (every `Scalar` is one of the two).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn typed<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    threads: usize,
+    tri: Option<Uplo>,
+) {
+    if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+        cast_mat_ref::<T, f64>(a),
+        cast_mat_ref::<T, f64>(b),
+        cast::<T, f64>(alpha),
+        cast::<T, f64>(beta),
+    ) {
+        let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
+        return driver::<f64, K64>(alpha, a, b, beta, c, threads, tri);
+    }
+    if let (Some(a), Some(b), Some(alpha), Some(beta)) = (
+        cast_mat_ref::<T, f32>(a),
+        cast_mat_ref::<T, f32>(b),
+        cast::<T, f32>(alpha),
+        cast::<T, f32>(beta),
+    ) {
+        let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
+        return driver::<f32, K32>(alpha, a, b, beta, c, threads, tri);
+    }
     driver::<T, Portable<4, 4>>(alpha, a, b, beta, c, threads, tri)
 }
 

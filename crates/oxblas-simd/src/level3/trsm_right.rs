@@ -21,7 +21,9 @@
 //! `L` is a right-side solve against the rows already factored), which is
 //! why [`solve_rows`] and [`tile_gram`] are crate-visible.
 
-use oxblas_core::{cast, MatMut, MatRef, Par, Scalar};
+#[cfg(target_arch = "x86_64")]
+use oxblas_core::cast;
+use oxblas_core::{MatMut, MatRef, Par, Scalar};
 
 use crate::gemm;
 
