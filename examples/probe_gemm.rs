@@ -18,6 +18,10 @@ use std::time::Instant;
 use oxblas_core::{MatMut, MatRef, Par};
 use oxblas_simd::{gemm, level3};
 
+#[path = "probe_common/mod.rs"]
+mod common;
+use common::{median, process_cpu_seconds, thread_cpu_seconds};
+
 const ROW_MAJOR: i32 = 101;
 const NO_TRANS: i32 = 111;
 
@@ -157,32 +161,6 @@ fn fill<T: Elem>(len: usize, seed: u64) -> Vec<T> {
             T::from_f64(((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5)
         })
         .collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-#[repr(C)]
-struct Timespec {
-    sec: i64,
-    nsec: i64,
-}
-
-extern "C" {
-    fn clock_gettime(clock: i32, out: *mut Timespec) -> i32;
-}
-
-/// CPU time of the calling thread in seconds (Linux `CLOCK_THREAD_CPUTIME_ID`):
-/// unlike wall time, it does not count the time the thread waits for a core
-/// while other processes run, so single-thread ratios stay stable on a busy
-/// machine.
-fn thread_cpu_seconds() -> f64 {
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid out-pointer; clock 3 is CLOCK_THREAD_CPUTIME_ID.
-    unsafe { clock_gettime(3, &mut t) };
-    t.sec as f64 + t.nsec as f64 * 1e-9
 }
 
 /// Whether single-threaded cases are timed by thread CPU time (`cpu` argument).
@@ -327,14 +305,6 @@ fn batched<T: Elem>(count: usize, s: usize, rounds: usize) {
         flops / to / 1e9,
         to / ts
     );
-}
-
-/// Process CPU time in seconds (all threads, `CLOCK_PROCESS_CPUTIME_ID`).
-fn process_cpu_seconds() -> f64 {
-    let mut t = Timespec { sec: 0, nsec: 0 };
-    // SAFETY: `t` is a valid out-pointer; clock 2 is CLOCK_PROCESS_CPUTIME_ID.
-    unsafe { clock_gettime(2, &mut t) };
-    t.sec as f64 + t.nsec as f64 * 1e-9
 }
 
 /// On a machine whose other load makes wall-clock scaling meaningless: the

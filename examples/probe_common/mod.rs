@@ -60,6 +60,14 @@ pub fn thread_cpu_seconds() -> f64 {
     t.sec as f64 + t.nsec as f64 * 1e-9
 }
 
+/// CPU seconds of the whole process, all threads (CLOCK_PROCESS_CPUTIME_ID).
+pub fn process_cpu_seconds() -> f64 {
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `t` is a valid out-pointer; clock 2 is CLOCK_PROCESS_CPUTIME_ID.
+    unsafe { clock_gettime(2, &mut t) };
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
 /// Thread CPU seconds `f` takes.
 pub fn timed(f: impl FnOnce()) -> f64 {
     let t = thread_cpu_seconds();
