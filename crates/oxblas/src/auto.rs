@@ -51,6 +51,23 @@ fn slow_path<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The fast path shared by `route!` and `route_infallible!`: returns from
+/// the enclosing method with the backend's result when [`fast_choice`]
+/// settles the call; falls through to the caller's slow path otherwise.
+macro_rules! fast_route {
+    ($op:ident, $dtype:ident, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {
+        let code = fast_choice($op, $dtype, &[$($dim),*]);
+        #[cfg(feature = "simd")]
+        if code == FAST_SIMD {
+            return <Simd as Backend>::$method($($arg),*);
+        }
+        #[cfg(feature = "openblas")]
+        if code == FAST_OPENBLAS_PINNED || (code == FAST_OPENBLAS && !on_rayon_worker()) {
+            return out_of_line(|| <OpenBlas as Backend>::$method($($arg),*));
+        }
+    };
+}
+
 /// Runs `$method` on the chosen backend.
 ///
 /// Fast path: [`fast_choice`] reads one byte of the table (no lock, no call,
@@ -62,17 +79,8 @@ fn slow_path<R>(f: impl FnOnce() -> R) -> R {
 /// a backend that is not compiled in (only possible under `with_backend`).
 macro_rules! route {
     ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {{
-        let op = $op;
-        let dtype = <$t as Scalar>::DTYPE;
-        let code = fast_choice(op, dtype, &[$($dim),*]);
-        #[cfg(feature = "simd")]
-        if code == FAST_SIMD {
-            return <Simd as Backend>::$method($($arg),*);
-        }
-        #[cfg(feature = "openblas")]
-        if code == FAST_OPENBLAS_PINNED || (code == FAST_OPENBLAS && !on_rayon_worker()) {
-            return out_of_line(|| <OpenBlas as Backend>::$method($($arg),*));
-        }
+        let (op, dtype) = ($op, <$t as Scalar>::DTYPE);
+        fast_route!(op, dtype, [$($dim),*], $method($($arg),*));
         slow_path(|| match choose(op, dtype, &[$($dim),*]) {
             #[cfg(feature = "simd")]
             Ok(BackendId::Simd) => <Simd as Backend>::$method($($arg),*),
@@ -89,17 +97,8 @@ macro_rules! route {
 /// backend that is not compiled in runs on a compiled one.
 macro_rules! route_infallible {
     ($op:expr, $t:ty, [$($dim:expr),*], $method:ident($($arg:expr),*)) => {{
-        let op = $op;
-        let dtype = <$t as Scalar>::DTYPE;
-        let code = fast_choice(op, dtype, &[$($dim),*]);
-        #[cfg(feature = "simd")]
-        if code == FAST_SIMD {
-            return <Simd as Backend>::$method($($arg),*);
-        }
-        #[cfg(feature = "openblas")]
-        if code == FAST_OPENBLAS_PINNED || (code == FAST_OPENBLAS && !on_rayon_worker()) {
-            return out_of_line(|| <OpenBlas as Backend>::$method($($arg),*));
-        }
+        let (op, dtype) = ($op, <$t as Scalar>::DTYPE);
+        fast_route!(op, dtype, [$($dim),*], $method($($arg),*));
         slow_path(|| match choose_infallible(op, dtype, &[$($dim),*]) {
             #[cfg(feature = "openblas")]
             BackendId::OpenBlas => <OpenBlas as Backend>::$method($($arg),*),
