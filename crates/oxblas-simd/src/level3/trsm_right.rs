@@ -34,6 +34,11 @@ const BASE: usize = 128;
 #[cfg(test)]
 const BASE: usize = 9;
 
+/// From this many rows of `B` the base solve runs on packed panels
+/// (`gemm::trsm`, microkernel tiles); fewer rows take the 4 x 4 dot-product
+/// tiles, which need no packing.
+const PACKED_MIN_ROWS: usize = if cfg!(test) { 5 } else { 8 };
+
 /// Below this many multiply-adds (`m k^2 / 2`) a solve stays on one thread.
 const PAR_MIN_WORK: usize = 1 << 18;
 
@@ -90,6 +95,9 @@ fn split_rows<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>, threads
 /// The recursive split over the width of the triangle (one thread).
 fn solve_rec<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>) {
     let (m, k) = b.shape();
+    if k <= BASE && m >= PACKED_MIN_ROWS {
+        return gemm::trsm::solve_lower_t_packed(gemm::isa(), l, invd, b);
+    }
     if k <= BASE {
         let (lrs, brs) = (l.row_stride(), b.row_stride());
         let (lp, mut b) = (l.as_ptr(), b);
