@@ -10,7 +10,8 @@ use crate::team::Team;
 use crate::lapack::util::{all_finite, split_point};
 use crate::{gemm, level3};
 
-/// Order up to which Cholesky runs its unblocked (Crout) kernel.
+/// Order up to which Cholesky runs its unblocked (Crout) kernel (at most
+/// [`LEAF_MAX`]).
 #[cfg(not(test))]
 const LEAF: usize = 128;
 #[cfg(test)]
@@ -229,13 +230,20 @@ fn pieces(team: &Team, units: usize, min: usize) -> usize {
     (2 * team.size()).min(units / min.max(1)).max(1)
 }
 
+/// Smallest order whose working copy gets a padded stride: 512 (at 256 the
+/// squeeze cost about what the padding saved: probe_chol chol 256, three
+/// alternated runs, ratio to OpenBLAS 0.84-0.89 unpadded against
+/// 0.83-0.87 padded, f32 0.84-0.87 against 0.81-0.83). 256 in tests, so
+/// that the padded path runs at the sizes tests use.
+const PAD_MIN_N: usize = if cfg!(test) { 256 } else { 512 };
+
 /// Row stride of the working copy for order `n`: `n`, plus a cache line
-/// when `n` rows of `T` are a multiple of 512 bytes long and `n >= 256`
-/// (below that the whole matrix is near L1 size and the final squeeze
-/// would cost more than the conflicts).
+/// when `n` rows of `T` are a multiple of 512 bytes long and `n >=`
+/// [`PAD_MIN_N`] (below that the matrix is small enough that the final
+/// squeeze costs more than the conflicts).
 fn padded_stride<T>(n: usize) -> usize {
     let size = core::mem::size_of::<T>().max(1);
-    if n >= 256 && (n * size).is_multiple_of(512) {
+    if n >= PAD_MIN_N && (n * size).is_multiple_of(512) {
         n + 64 / size
     } else {
         n
@@ -328,22 +336,26 @@ fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
     });
 }
 
+/// Largest order [`leaf`] takes (the size of its array of reciprocals;
+/// tests run it up to this order directly).
+const LEAF_MAX: usize = 128;
+
 /// Unblocked left-looking Cholesky of a block of order at most `LEAF`, four
 /// columns at a time: the 4 x 4 diagonal block is updated by the Gram matrix
 /// of its rows (dot products of contiguous rows) and factored in place, then
 /// the rows below solve for the same four columns (level 3's panel kernel:
 /// 4 x 4 tiles of dot products, independent of each other).
 #[allow(clippy::needless_range_loop)] // 4 x 4 tile indexed by row and column
-fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
+pub(super) fn leaf<T: Scalar>(mut a: MatMut<'_, T>, offset: usize) -> Result<()> {
     let n = a.rows();
-    debug_assert!(n <= LEAF);
+    debug_assert!(n <= LEAF_MAX);
     if n == 0 {
         return Ok(());
     }
     let rs = a.row_stride();
     let base = a.ptr_at_mut(0, 0);
     let at = |i: usize, j: usize| base.wrapping_offset(i as isize * rs + j as isize);
-    let mut invd = [T::ZERO; LEAF];
+    let mut invd = [T::ZERO; LEAF_MAX];
     // Chunks of rows small enough to stay in L1 (see `row_chunk`): each
     // first solves for the columns left of it (against the rows factored
     // before), then factors its own diagonal block column panel by panel.

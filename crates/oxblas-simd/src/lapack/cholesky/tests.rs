@@ -263,3 +263,40 @@ fn squeeze_in_blocks_keeps_every_row() {
         }
     }
 }
+
+/// The leaf alone on every order up to its largest (LEAF is small under
+/// cfg(test), so `factor` never runs leaves of more than 11 rows): row
+/// chunks (8 rows in tests) and 4-column panels, full and partial.
+fn leaf_case<T: Scalar>(n: usize, bad: Option<usize>) {
+    let mut a = spd::<T>(n, 13 + n as u64);
+    if let Some(k) = bad {
+        a[(k, k)] = T::from_f64(-1e3 * n as f64);
+    }
+    let mut w = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { T::ZERO });
+    let got = super::factor::leaf(w.as_mut(), 5);
+    if let Some(k) = bad {
+        assert_eq!(
+            got,
+            Err(Error::NotPositiveDefinite { index: 5 + k }),
+            "n {n}"
+        );
+        return;
+    }
+    got.unwrap();
+    let llt = matmul(w.as_ref(), w.t());
+    let full = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { a[(j, i)] });
+    let r = rel_residual(full.as_ref(), llt.as_ref(), n);
+    assert!(r <= TOL, "leaf n = {n}: ||A - LL^T|| ratio {r}");
+}
+
+#[test]
+fn leaf_every_order_and_failing_pivots() {
+    for n in (1..=40).chain([47, 48, 49, 63, 64, 65, 96, 127, 128]) {
+        leaf_case::<f64>(n, None);
+        leaf_case::<f32>(n, None);
+    }
+    for (n, k) in [(9usize, 8usize), (20, 15), (40, 33), (128, 100), (128, 127)] {
+        leaf_case::<f64>(n, Some(k));
+        leaf_case::<f32>(n, Some(k));
+    }
+}
