@@ -17,6 +17,7 @@ use crate::layout::{blas_int, with_vec_mut, BlasVec};
 
 /// The lowest address of `x` and a positive increment covering it (mirrored
 /// when the stride is negative), if BLAS can take the vector as it is.
+#[inline(always)]
 fn positive<E>(x: &VecRef<'_, E>) -> Option<(*const E, i32, i32)> {
     let n = i32::try_from(x.len()).ok()?;
     if x.len() <= 1 {
@@ -130,6 +131,12 @@ pub(crate) fn swap<E: Elem>(x: VecMut<'_, E>, y: VecMut<'_, E>) -> Result<()> {
     Ok(())
 }
 
+// Always inlined (the loop for strides BLAS cannot take stays out of line):
+// a call through the dispatcher then reaches `cblas_?nrm2` as directly as a
+// call of the backend does, with the vector in registers (an out-of-line
+// wrapper was one call level more, 1.07-1.19x on 8 to 64 elements, and made
+// the dispatcher keep the view in memory for its other branch).
+#[inline(always)]
 pub(crate) fn nrm2<E: Elem>(x: VecRef<'_, E>) -> E {
     if x.is_empty() {
         return E::ZERO;
@@ -142,6 +149,7 @@ pub(crate) fn nrm2<E: Elem>(x: VecRef<'_, E>) -> E {
 }
 
 /// Overflow- and underflow-safe 2-norm: scale by the largest magnitude.
+#[inline(never)]
 pub(crate) fn nrm2_loop<E: Elem>(x: VecRef<'_, E>) -> E {
     let mut scale = E::ZERO;
     for &v in x.iter() {

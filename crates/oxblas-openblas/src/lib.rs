@@ -113,6 +113,7 @@ impl Backend for OpenBlas {
     fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         dispatch!(T, blas1::swap(x, y))
     }
+    #[inline(always)]
     fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
         dispatch!(T, blas1::nrm2(x))
     }
