@@ -110,11 +110,16 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
             || {
                 for i0 in (0..m).step_by(nr) {
                     let mi = nr.min(m - i0);
-                    pack::pack_a(nr, b.rb(), i0, 0, mi, k, xp);
+                    if !transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, true) {
+                        pack::pack_a(nr, b.rb(), i0, 0, mi, k, xp);
+                    }
                     xp[k * nr..].fill(T::ZERO);
                     // SAFETY: `xp` holds kpad * nr elements; `lp`, `coef`
                     // and `inv` are laid out as described above.
                     unsafe { panel::<T, K>(blocks, lp, coef, inv, xp.as_mut_ptr()) };
+                    if transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, false) {
+                        continue;
+                    }
                     for r in 0..mi {
                         let dst = b.ptr_at_mut(i0 + r, 0);
                         let cs = b.col_stride();
@@ -128,6 +133,56 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
             },
         )
     })
+}
+
+/// Copies the `nr` rows `i0..` of `b` (columns `0..k`) into the panel
+/// layout `xp[p * nr + r]` (`pack`), or back from it, with AVX2 transposes
+/// of 4 x 4 (f64, `nr = 8`) or 8 x 8 (f32, `nr = 16`) blocks; returns
+/// `false`, doing nothing, where that path does not apply (another type,
+/// kernel or CPU, a partial panel, rows not contiguous).
+#[inline(always)]
+fn transpose_panel<T: Scalar>(
+    nr: usize,
+    b: MatMut<'_, T>,
+    i0: usize,
+    mi: usize,
+    k: usize,
+    xp: &mut [T],
+    pack: bool,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use oxblas_core::cast::same_type;
+        let mut b = b;
+        if mi != nr || (k > 1 && b.col_stride() != 1) || super::isa() != Isa::Avx2Fma {
+            return false;
+        }
+        let f64_case = nr == 8 && same_type::<T, f64>();
+        let f32_case = nr == 16 && same_type::<T, f32>();
+        if !(f64_case || f32_case) || xp.len() < nr * k {
+            return false;
+        }
+        let rs = b.row_stride();
+        let src = b.ptr_at_mut(i0, 0);
+        let xp = xp.as_mut_ptr();
+        // SAFETY: rows i0..i0 + nr of `b` (borrowed exclusively) hold k
+        // contiguous elements each (unit column stride), `xp` holds at least
+        // nr * k; AVX2 is present; T is the type named by the case.
+        unsafe {
+            match (f64_case, pack) {
+                (true, true) => avx::pack8_f64(src as *const f64, rs, k, xp as *mut f64),
+                (true, false) => avx::unpack8_f64(xp as *const f64, k, src as *mut f64, rs),
+                (false, true) => avx::pack16_f32(src as *const f32, rs, k, xp as *mut f32),
+                (false, false) => avx::unpack16_f32(xp as *const f32, k, src as *mut f32, rs),
+            }
+        }
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (nr, b, i0, mi, k, xp, pack);
+        false
+    }
 }
 
 /// Solves one packed row panel `xp` (`NR` lanes, depth `blocks * MR`) in
@@ -244,6 +299,179 @@ unsafe fn panel<T: Scalar, K: Kernel<T>>(
 #[cfg(target_arch = "x86_64")]
 mod avx {
     use core::arch::x86_64::*;
+
+    /// 4 x 4 transpose of rows `r` into columns (f64).
+    #[inline(always)]
+    unsafe fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
+        // SAFETY: register arithmetic only (AVX enabled by the caller).
+        unsafe {
+            let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+            let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+            let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+            let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+            [
+                _mm256_permute2f128_pd::<0x20>(t0, t2),
+                _mm256_permute2f128_pd::<0x20>(t1, t3),
+                _mm256_permute2f128_pd::<0x31>(t0, t2),
+                _mm256_permute2f128_pd::<0x31>(t1, t3),
+            ]
+        }
+    }
+
+    /// 8 x 8 transpose of rows `r` into columns (f32).
+    #[inline(always)]
+    unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+        // SAFETY: register arithmetic only (AVX enabled by the caller).
+        unsafe {
+            let t: [__m256; 8] = core::array::from_fn(|i| {
+                let (x, y) = (r[2 * (i / 2)], r[2 * (i / 2) + 1]);
+                if i % 2 == 0 {
+                    _mm256_unpacklo_ps(x, y)
+                } else {
+                    _mm256_unpackhi_ps(x, y)
+                }
+            });
+            // t[0] = a0 b0 a1 b1 | a4 b4 a5 b5, t[1] = a2 b2 a3 b3 | .., t[2], t[3]
+            // the same for rows c, d; t[4..8] for rows e..h.
+            let s: [__m256; 8] = [
+                _mm256_shuffle_ps::<0x44>(t[0], t[2]),
+                _mm256_shuffle_ps::<0xEE>(t[0], t[2]),
+                _mm256_shuffle_ps::<0x44>(t[1], t[3]),
+                _mm256_shuffle_ps::<0xEE>(t[1], t[3]),
+                _mm256_shuffle_ps::<0x44>(t[4], t[6]),
+                _mm256_shuffle_ps::<0xEE>(t[4], t[6]),
+                _mm256_shuffle_ps::<0x44>(t[5], t[7]),
+                _mm256_shuffle_ps::<0xEE>(t[5], t[7]),
+            ];
+            [
+                _mm256_permute2f128_ps::<0x20>(s[0], s[4]),
+                _mm256_permute2f128_ps::<0x20>(s[1], s[5]),
+                _mm256_permute2f128_ps::<0x20>(s[2], s[6]),
+                _mm256_permute2f128_ps::<0x20>(s[3], s[7]),
+                _mm256_permute2f128_ps::<0x31>(s[0], s[4]),
+                _mm256_permute2f128_ps::<0x31>(s[1], s[5]),
+                _mm256_permute2f128_ps::<0x31>(s[2], s[6]),
+                _mm256_permute2f128_ps::<0x31>(s[3], s[7]),
+            ]
+        }
+    }
+
+    /// `dst[p * 8 + r] = src[r * rs + p]` for `r < 8`, `p < k`.
+    ///
+    /// # Safety
+    /// AVX2 present; the 8 rows of `src` (`rs` apart) readable for `k`
+    /// elements, `dst` writable for `8 k`, not overlapping them.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn pack8_f64(src: *const f64, rs: isize, k: usize, dst: *mut f64) {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| src.offset(r as isize * rs);
+            let mut p = 0;
+            while p + 4 <= k {
+                for h in 0..2 {
+                    let t = transpose4(core::array::from_fn(|i| {
+                        _mm256_loadu_pd(row(4 * h + i).add(p))
+                    }));
+                    for (j, v) in t.iter().enumerate() {
+                        _mm256_storeu_pd(dst.add((p + j) * 8 + 4 * h), *v);
+                    }
+                }
+                p += 4;
+            }
+            for p in p..k {
+                for r in 0..8 {
+                    *dst.add(p * 8 + r) = *row(r).add(p);
+                }
+            }
+        }
+    }
+
+    /// The inverse of [`pack8_f64`]: `dst[r * rs + p] = src[p * 8 + r]`.
+    ///
+    /// # Safety
+    /// As for [`pack8_f64`], with the roles of the two swapped.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn unpack8_f64(src: *const f64, k: usize, dst: *mut f64, rs: isize) {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| dst.offset(r as isize * rs);
+            let mut p = 0;
+            while p + 4 <= k {
+                for h in 0..2 {
+                    let t = transpose4(core::array::from_fn(|j| {
+                        _mm256_loadu_pd(src.add((p + j) * 8 + 4 * h))
+                    }));
+                    for (i, v) in t.iter().enumerate() {
+                        _mm256_storeu_pd(row(4 * h + i).add(p), *v);
+                    }
+                }
+                p += 4;
+            }
+            for p in p..k {
+                for r in 0..8 {
+                    *row(r).add(p) = *src.add(p * 8 + r);
+                }
+            }
+        }
+    }
+
+    /// `dst[p * 16 + r] = src[r * rs + p]` for `r < 16`, `p < k` (f32).
+    ///
+    /// # Safety
+    /// As for [`pack8_f64`], with 16 rows and `16 k` elements of `dst`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn pack16_f32(src: *const f32, rs: isize, k: usize, dst: *mut f32) {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| src.offset(r as isize * rs);
+            let mut p = 0;
+            while p + 8 <= k {
+                for h in 0..2 {
+                    let t = transpose8(core::array::from_fn(|i| {
+                        _mm256_loadu_ps(row(8 * h + i).add(p))
+                    }));
+                    for (j, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(dst.add((p + j) * 16 + 8 * h), *v);
+                    }
+                }
+                p += 8;
+            }
+            for p in p..k {
+                for r in 0..16 {
+                    *dst.add(p * 16 + r) = *row(r).add(p);
+                }
+            }
+        }
+    }
+
+    /// The inverse of [`pack16_f32`]: `dst[r * rs + p] = src[p * 16 + r]`.
+    ///
+    /// # Safety
+    /// As for [`pack16_f32`], with the roles of the two swapped.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn unpack16_f32(src: *const f32, k: usize, dst: *mut f32, rs: isize) {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| dst.offset(r as isize * rs);
+            let mut p = 0;
+            while p + 8 <= k {
+                for h in 0..2 {
+                    let t = transpose8(core::array::from_fn(|j| {
+                        _mm256_loadu_ps(src.add((p + j) * 16 + 8 * h))
+                    }));
+                    for (i, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(row(8 * h + i).add(p), *v);
+                    }
+                }
+                p += 8;
+            }
+            for p in p..k {
+                for r in 0..16 {
+                    *row(r).add(p) = *src.add(p * 16 + r);
+                }
+            }
+        }
+    }
 
     /// `T = (T - A B)`, then row `c < 6` of `T` becomes
     /// `(T[c] - sum_{q < c} d[6c + q] T[q]) * inv[c]`, for the 6 x 8 tile
