@@ -66,12 +66,13 @@ macro_rules! fast_route {
 /// are made in place, as the caller would make them on the backend: an
 /// out-of-line trampoline for OpenBLAS cost up to 8 ns on a 43 ns call
 /// (nrm2 f32 n = 64: 1.17x of the direct call, 1.03x without), and the
-/// `Auto` methods of the BLAS levels are `#[inline]`, so that the SIMD
+/// `Auto` methods of the BLAS levels are `#[inline(always)]`, so that the
 /// backend's wrapper is inlined into the caller as it is on a direct call
 /// (out of line, every call paid one more call level: 1.06-1.14x on 8 to
-/// 64-element vector calls, 1.11x on gemm 8x8x8). Anything else (a scoped
-/// override open, the table not built yet, OpenBLAS asked for on a rayon
-/// worker) takes [`slow_path`] through [`choose`](crate::dispatch), which
+/// 64-element vector calls, 1.11x on gemm 8x8x8; with a plain `#[inline]`
+/// the compiler still left `trsm` out of line in the bench, 1.03x at 8x8).
+/// Anything else (a scoped override open, the table not built yet, OpenBLAS
+/// asked for on a rayon worker) takes [`slow_path`] through [`choose`](crate::dispatch), which
 /// returns `Err(BackendUnavailable)` for a backend that is not compiled in
 /// (only possible under `with_backend`). The closures move their arguments,
 /// so the fast path does not keep them in memory for the slow path.
@@ -136,55 +137,55 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 1
-    #[inline]
+    #[inline(always)]
     fn dot<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Dot, T, [x.len()], dot(x, y))
     }
-    #[inline]
+    #[inline(always)]
     fn axpy<T: Scalar>(alpha: T, x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Axpy, T, [x.len()], axpy(alpha, x, y))
     }
-    #[inline]
+    #[inline(always)]
     fn scal<T: Scalar>(alpha: T, x: VecMut<'_, T>) {
         route_infallible!(Op::Scal, T, [x.len()], scal(alpha, x))
     }
-    #[inline]
+    #[inline(always)]
     fn copy<T: Scalar>(x: VecRef<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Copy, T, [x.len()], copy(x, y))
     }
-    #[inline]
+    #[inline(always)]
     fn swap<T: Scalar>(x: VecMut<'_, T>, y: VecMut<'_, T>) -> Result<()> {
         route!(Op::Swap, T, [x.len()], swap(x, y))
     }
-    #[inline]
+    #[inline(always)]
     fn nrm2<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Nrm2, T, [x.len()], nrm2(x))
     }
-    #[inline]
+    #[inline(always)]
     fn asum<T: Scalar>(x: VecRef<'_, T>) -> T {
         route_infallible!(Op::Asum, T, [x.len()], asum(x))
     }
-    #[inline]
+    #[inline(always)]
     fn iamax<T: Scalar>(x: VecRef<'_, T>) -> Option<usize> {
         route_infallible!(Op::Iamax, T, [x.len()], iamax(x))
     }
-    #[inline]
+    #[inline(always)]
     fn add<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Add, T, [x.len()], add(x, y, out))
     }
-    #[inline]
+    #[inline(always)]
     fn sub<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Sub, T, [x.len()], sub(x, y, out))
     }
-    #[inline]
+    #[inline(always)]
     fn hadamard<T: Scalar>(x: VecRef<'_, T>, y: VecRef<'_, T>, out: VecMut<'_, T>) -> Result<()> {
         route!(Op::Hadamard, T, [x.len()], hadamard(x, y, out))
     }
-    #[inline]
+    #[inline(always)]
     fn distance<T: Scalar>(metric: Distance, x: VecRef<'_, T>, y: VecRef<'_, T>) -> Result<T> {
         route!(Op::Distance, T, [x.len()], distance(metric, x, y))
     }
-    #[inline]
+    #[inline(always)]
     fn pairwise_distances<T: Scalar>(
         metric: Distance,
         x: MatRef<'_, T>,
@@ -200,7 +201,7 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 2
-    #[inline]
+    #[inline(always)]
     fn gemv<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -215,7 +216,7 @@ impl Backend for Auto {
             gemv(alpha, a, x, beta, y)
         )
     }
-    #[inline]
+    #[inline(always)]
     fn ger<T: Scalar>(
         alpha: T,
         x: VecRef<'_, T>,
@@ -224,11 +225,11 @@ impl Backend for Auto {
     ) -> Result<()> {
         route!(Op::Ger, T, [a.rows(), a.cols()], ger(alpha, x, y, a))
     }
-    #[inline]
+    #[inline(always)]
     fn trsv<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, x: VecMut<'_, T>) -> Result<()> {
         route!(Op::Trsv, T, [a.rows(), a.cols()], trsv(uplo, diag, a, x))
     }
-    #[inline]
+    #[inline(always)]
     fn symv<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -246,7 +247,7 @@ impl Backend for Auto {
     }
 
     // ---------------------------------------------------------------- BLAS 3
-    #[inline]
+    #[inline(always)]
     fn gemm<T: Scalar>(
         alpha: T,
         a: MatRef<'_, T>,
@@ -261,7 +262,7 @@ impl Backend for Auto {
             gemm(alpha, a, b, beta, c)
         )
     }
-    #[inline]
+    #[inline(always)]
     fn syrk<T: Scalar>(
         uplo: Uplo,
         alpha: T,
@@ -276,7 +277,7 @@ impl Backend for Auto {
             syrk(uplo, alpha, a, beta, c)
         )
     }
-    #[inline]
+    #[inline(always)]
     fn trsm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -292,7 +293,7 @@ impl Backend for Auto {
             trsm(side, uplo, diag, alpha, a, b)
         )
     }
-    #[inline]
+    #[inline(always)]
     fn symm<T: Scalar>(
         side: Side,
         uplo: Uplo,
@@ -310,7 +311,7 @@ impl Backend for Auto {
             symm(side, uplo, alpha, a, b, beta, c)
         )
     }
-    #[inline]
+    #[inline(always)]
     fn gemm_batched<T: Scalar>(
         alpha: T,
         a: &[MatRef<'_, T>],
