@@ -6,19 +6,22 @@ use super::panel::{panel_qr, transpose_into};
 use crate::current_par;
 use crate::lapack::util::{all_finite, pgemm, to_row_major};
 
-/// Reflectors per panel for an `m x n` matrix. Each panel is factored
-/// recursively on a transposed copy (its flops mostly in gemm, and it builds
-/// `T` on the way), then applied to the trailing columns in compact WY form
-/// (three gemm calls). Wider panels make the trailing gemm calls faster (their
-/// inner dimension is the panel width) but the panel's own work larger.
-/// Timed with `examples/probe_qr.rs` (n = 64: 8 (a panel is one leaf) ahead
-/// of 16 and 32; n = 256: 24 ahead of 16 and 32; n = 1024: 48 to 96 within
-/// noise).
+/// Reflectors per panel for an `m x n` matrix. Each panel is factored on a
+/// transposed copy by the register-blocked kernel of `panel.rs` (which also
+/// builds `T`), then applied to the trailing columns in compact WY form (three
+/// gemm calls). Wider panels make the trailing gemm calls faster (their inner
+/// dimension is the panel width) but the panel's own, less efficient, work
+/// larger. A small matrix is one panel: no `T` beyond the kernel's own blocks
+/// and no gemm call. Timed with `examples/probe_factor.rs qr` (the block
+/// size forced while tuning): n = 64: one panel 1.41x OpenBLAS against
+/// 1.23-1.28 for 16 to 32; n = 96: 16 and 24 ahead of 32, one panel 0.96;
+/// n = 256: 24 (1.34-1.46) ahead of 32 (1.34-1.38) and 48 (1.25-1.36);
+/// n = 1024: 32 to 96 within noise.
 #[cfg(not(test))]
 pub(crate) fn block_size(m: usize, n: usize) -> usize {
     let k = m.min(n);
-    if k <= 96 {
-        8
+    if k <= 64 && m <= 128 {
+        k
     } else if k <= 384 {
         24
     } else {
@@ -71,9 +74,12 @@ pub(crate) fn factor_in_place<T: Scalar>(
         let mut y = MatMut::from_slice(&mut p[..jb * len], jb, len)?;
         transpose_into(a.rb().submatrix(j, j, len, jb)?, y.rb_mut());
         let mut tj = t.as_mut().submatrix(0, 0, jb, jb)?;
-        panel_qr(y.rb_mut(), &mut tau[j..j + jb], tj.rb_mut())?;
-        transpose_into(y.rb(), a.rb_mut().submatrix(j, j, len, jb)?);
+        let panel = y
+            .as_row_major_slice()
+            .expect("the panel buffer is contiguous");
         let rest = n - j - jb;
+        panel_qr(panel, jb, len, &mut tau[j..j + jb], tj.rb_mut(), rest > 0);
+        transpose_into(y.rb(), a.rb_mut().submatrix(j, j, len, jb)?);
         if rest > 0 {
             // y becomes V^T: zeros left of the diagonal, ones on it.
             for c in 0..jb {

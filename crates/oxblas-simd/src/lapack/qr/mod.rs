@@ -6,10 +6,11 @@
 //! and $\tau = 0$ ($H = I$) when the column is already zero below the
 //! diagonal. The blocked factorization works in place on a row-major copy:
 //! each panel of reflectors is copied out transposed (each column one
-//! contiguous slice), factored recursively there (Elmroth-Gustavson: the
-//! panel's flops mostly in gemm, and the compact-WY factor `T` built on the
-//! way), copied back, and applied to the trailing columns as
-//! $I - V T^T V^T$ in three gemm calls. Forming and applying `Q` use the same
+//! contiguous slice), factored there by a register-blocked kernel (reflectors
+//! generated four at a time, each group applied to the rest of the panel in
+//! two fused passes, and the compact-WY factor `T` built on the way), copied
+//! back, and applied to the trailing columns as $I - V T^T V^T$ in three gemm
+//! calls; a small matrix is a single panel. Forming and applying `Q` use the same
 //! block reflectors, with `T` from one $V^T V$ gemm per block.
 //!
 //! ```

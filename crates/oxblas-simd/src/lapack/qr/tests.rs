@@ -231,14 +231,22 @@ fn ill_conditioned_matrices_keep_small_residuals() {
 }
 
 #[test]
-fn recursive_panel_matches_blocked_qr_and_larft() {
-    // Wide panels recurse through both split rules (k >= 16 rounds to 4).
-    for &(len, k) in &[(70usize, 40usize), (40, 40), (33, 17), (9, 3), (5, 1)] {
+fn panel_matches_blocked_qr_and_larft() {
+    // Every group width of the panel kernel (k mod 4), square and tall panels.
+    for &(len, k) in &[
+        (70usize, 40usize),
+        (40, 40),
+        (33, 17),
+        (23, 22),
+        (6, 6),
+        (9, 3),
+        (5, 1),
+    ] {
         let a = random::<f64>(len, k, (len + k) as u64);
         let mut y = a.transpose();
         let mut tau = vec![0.0; k];
         let mut t = Mat::<f64>::zeros(k, k);
-        super::panel::panel_qr(y.as_mut(), &mut tau, t.as_mut()).unwrap();
+        super::panel::panel_qr(y.as_mut_slice(), k, len, &mut tau, t.as_mut(), true);
         let f = y.transpose();
         let g = factor(a.as_ref()).unwrap();
         let tol = 1e3 * len as f64 * f64::EPSILON;
