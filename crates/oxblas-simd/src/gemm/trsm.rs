@@ -135,6 +135,185 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
     })
 }
 
+/// `C -= A A^T` on the lower triangle of `c` (`m x m`, any strides; the
+/// strict upper triangle is neither read nor written), `a` `m x k` (any
+/// strides): the packed gemm loop nest restricted to the triangle (tiles
+/// above the diagonal skipped, tiles across it through a temporary), with
+/// the B panels (rows of `A`, `NR` at a time) packed by the AVX2 transposes
+/// where they apply. Runs on the calling thread.
+pub(crate) fn syrk_lower_sub<T: Scalar>(isa: Isa, a: MatRef<'_, T>, c: MatMut<'_, T>) {
+    let (m, k) = a.shape();
+    debug_assert_eq!(c.shape(), (m, m));
+    if m == 0 || k == 0 {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx2Fma {
+        return typed_syrk::<T, super::microkernel::Avx2F64, super::microkernel::Avx2F32>(a, c);
+    }
+    #[cfg(target_arch = "aarch64")]
+    if isa == Isa::Neon {
+        return typed_syrk::<T, super::microkernel::NeonF64, super::microkernel::NeonF32>(a, c);
+    }
+    let _ = isa;
+    run_syrk::<T, Portable<4, 4>>(a, c)
+}
+
+/// [`run_syrk`] with the f64 kernel `K64` or the f32 kernel `K32`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(a: MatRef<'_, T>, c: MatMut<'_, T>) {
+    if let Some(a) = cast_mat_ref::<T, f64>(a) {
+        let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
+        return run_syrk::<f64, K64>(a, c);
+    }
+    if let Some(a) = cast_mat_ref::<T, f32>(a) {
+        let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
+        return run_syrk::<f32, K32>(a, c);
+    }
+    run_syrk::<T, Portable<4, 4>>(a, c)
+}
+
+/// [`syrk_lower_sub`] with kernel `K`.
+fn run_syrk<T: Scalar, K: Kernel<T>>(a: MatRef<'_, T>, mut c: MatMut<'_, T>) {
+    let (m, k) = a.shape();
+    let (mr, nr) = (K::MR, K::NR);
+    let blk = super::Blocking::new(mr, nr, core::mem::size_of::<T>(), super::caches());
+    let kc = super::balanced(k, blk.kc, 1);
+    let mc = super::balanced(m, blk.mc, mr).min(m.div_ceil(mr) * mr);
+    let panels = m.div_ceil(nr);
+    let (rs, cs) = (c.row_stride(), c.col_stride());
+    // Room for the largest register tile (6 x 16 AVX2 f32, 8 x 12 NEON f32).
+    const TILE: usize = 128;
+    debug_assert!(mr * nr <= TILE);
+    pack::with_buffers(|abuf, bbuf| {
+        let bp = bbuf.slice::<T>(panels * nr * kc);
+        let ap = abuf.slice::<T>(mc * kc);
+        crate::lapack::util::vectorized(
+            #[inline(always)]
+            || {
+                for pc in (0..k).step_by(kc) {
+                    let kb = kc.min(k - pc);
+                    for q in 0..panels {
+                        let rows = nr.min(m - q * nr);
+                        let out = &mut bp[q * nr * kb..(q + 1) * nr * kb];
+                        if !pack_rows_fast(nr, a, q * nr, pc, rows, kb, out) {
+                            pack::pack_a(nr, a, q * nr, pc, rows, kb, out);
+                        }
+                    }
+                    for ic in (0..m).step_by(mc) {
+                        let mb = mc.min(m - ic);
+                        pack::pack_a(mr, a, ic, pc, mb, kb, ap);
+                        for jr in (0..ic + mb).step_by(nr) {
+                            let tw = nr.min(m - jr);
+                            let bpanel = bp[jr * kb..].as_ptr();
+                            for ir in (0..mb).step_by(mr) {
+                                let th = mr.min(mb - ir);
+                                let ti = ic + ir;
+                                if jr > ti + th - 1 {
+                                    // Wholly above the diagonal.
+                                    continue;
+                                }
+                                let apanel = ap[ir * kb..].as_ptr();
+                                if jr + tw - 1 <= ti {
+                                    // SAFETY: the panels hold kb * mr / kb * nr
+                                    // packed elements; the th x tw tile at
+                                    // (ti, jr) lies inside `c` (borrowed
+                                    // exclusively), below the diagonal; the
+                                    // kernel matches the instruction set.
+                                    unsafe {
+                                        K::run(
+                                            kb,
+                                            apanel,
+                                            bpanel,
+                                            c.ptr_at_mut(ti, jr),
+                                            rs,
+                                            cs,
+                                            th,
+                                            tw,
+                                            -T::ONE,
+                                            T::ONE,
+                                        )
+                                    };
+                                    continue;
+                                }
+                                let mut tile = [T::ZERO; TILE];
+                                // SAFETY: as above, into the local mr x nr
+                                // row-major tile.
+                                unsafe {
+                                    K::run(
+                                        kb,
+                                        apanel,
+                                        bpanel,
+                                        tile.as_mut_ptr(),
+                                        nr as isize,
+                                        1,
+                                        mr,
+                                        nr,
+                                        T::ONE,
+                                        T::ZERO,
+                                    )
+                                };
+                                for i in 0..th {
+                                    for j in 0..tw.min((ti + i + 1).saturating_sub(jr)) {
+                                        let dst = c.ptr_at_mut(ti + i, jr + j);
+                                        // SAFETY: (ti + i, jr + j) is inside
+                                        // `c`, on or below the diagonal.
+                                        unsafe { *dst = -tile[i * nr + j] + *dst };
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+    })
+}
+
+/// Packs rows `i0..i0 + rows` of `a`, columns `p0..p0 + kb`, as one
+/// `nr`-row panel (`out[p * nr + r]`) with the AVX2 transposes; returns
+/// `false`, doing nothing, where they do not apply (see [`transpose_panel`]).
+#[inline(always)]
+fn pack_rows_fast<T: Scalar>(
+    nr: usize,
+    a: MatRef<'_, T>,
+    i0: usize,
+    p0: usize,
+    rows: usize,
+    kb: usize,
+    out: &mut [T],
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use oxblas_core::cast::same_type;
+        if rows != nr || (kb > 1 && a.col_stride() != 1) || super::isa() != Isa::Avx2Fma {
+            return false;
+        }
+        let f64_case = nr == 8 && same_type::<T, f64>();
+        let f32_case = nr == 16 && same_type::<T, f32>();
+        if !(f64_case || f32_case) || out.len() < nr * kb || kb == 0 {
+            return false;
+        }
+        let (rs, src, dst) = (a.row_stride(), a.ptr_at(i0, p0), out.as_mut_ptr());
+        // SAFETY: rows i0..i0 + nr of `a` hold kb contiguous elements from
+        // column p0 (unit column stride, the block inside `a`); `out` holds
+        // nr * kb; AVX2 is present; T is the type named by the case.
+        unsafe {
+            if f64_case {
+                avx::pack8_f64(src as *const f64, rs, kb, dst as *mut f64)
+            } else {
+                avx::pack16_f32(src as *const f32, rs, kb, dst as *mut f32)
+            }
+        }
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (nr, a, i0, p0, rows, kb, out);
+        false
+    }
+}
+
 /// Copies the `nr` rows `i0..` of `b` (columns `0..k`) into the panel
 /// layout `xp[p * nr + r]` (`pack`), or back from it, with AVX2 transposes
 /// of 4 x 4 (f64, `nr = 8`) or 8 x 8 (f32, `nr = 16`) blocks; returns
@@ -651,6 +830,54 @@ mod tests {
                 assert!(e <= tol * k as f64, "m {m} k {k}: ({i}, {j}) off by {e}");
                 assert_eq!(x[(i, j)], xt[(j, i)], "m {m} k {k}: layouts differ");
             }
+        }
+    }
+
+    fn check_syrk<T: Scalar>(isa: Isa, m: usize, k: usize, tol: f64) {
+        let a = lower::<T>(m.max(k), 11 + m as u64 + 3 * k as u64);
+        let a = Mat::from_fn(m, k, |i, j| a[(i % a.rows(), j % a.cols())]);
+        let c0 = lower::<T>(m, 5 + k as u64);
+        let mut c = Mat::from_fn(m, m, |i, j| if j <= i { c0[(i, j)] } else { T::NAN });
+        syrk_lower_sub(isa, a.as_ref(), c.as_mut());
+        // Column-major C through the same path (strided tiles).
+        let mut ct = c0.transpose();
+        syrk_lower_sub(isa, a.as_ref(), ct.as_mut().t());
+        for i in 0..m {
+            for j in 0..m {
+                if j > i {
+                    assert!(c[(i, j)].is_nan(), "m {m} k {k}: ({i}, {j}) written");
+                    continue;
+                }
+                let want = c0[(i, j)].to_f64()
+                    - (0..k)
+                        .map(|p| a[(i, p)].to_f64() * a[(j, p)].to_f64())
+                        .sum::<f64>();
+                let e = (c[(i, j)].to_f64() - want).abs();
+                assert!(
+                    e <= tol * (k as f64 + 1.0),
+                    "m {m} k {k}: ({i}, {j}) off by {e}"
+                );
+                assert_eq!(c[(i, j)], ct[(j, i)], "m {m} k {k}: layouts differ");
+            }
+        }
+    }
+
+    #[test]
+    fn syrk_every_edge_of_the_tiles_and_blocks() {
+        let mut isas = vec![Isa::Portable];
+        if super::super::isa() != Isa::Portable {
+            isas.push(super::super::isa());
+        }
+        for isa in isas {
+            for m in [1usize, 2, 5, 6, 7, 8, 9, 13, 16, 17, 33, 130] {
+                for k in [1usize, 3, 8, 17] {
+                    check_syrk::<f64>(isa, m, k, 1e-14);
+                    check_syrk::<f32>(isa, m, k, 1e-5);
+                }
+            }
+            // Deeper than one KC block (384 on the reference machine).
+            check_syrk::<f64>(isa, 140, 900, 1e-14);
+            check_syrk::<f32>(isa, 140, 900, 1e-5);
         }
     }
 

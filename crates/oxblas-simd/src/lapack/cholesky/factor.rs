@@ -297,15 +297,16 @@ fn solve_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, team: &Team) {
     });
 }
 
-/// `C -= A A^T` on the lower triangle of `c` (`n x n`, `a` is `n x k`),
-/// split over the team into row blocks of about equal work: block
-/// `r0..r1` is the rectangle `C[r0..r1, ..r0]` (a gemm) and the triangle
+/// `C -= A A^T` on the lower triangle of `c` (`n x n`, `a` is `n x k`):
+/// on one thread the packed triangle driver of `gemm::trsm` (B panels
+/// packed by AVX2 transposes); over a team split into row blocks of about
+/// equal work: block `r0..r1` is the rectangle `C[r0..r1, ..r0]` (a gemm) and the triangle
 /// `C[r0..r1, r0..r1]` (the triangle-restricted packed driver).
 fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
     let n = c.rows();
     let parts = pieces(team, n, 32);
     if parts == 1 {
-        return gemm::syrk_with(gemm::isa(), Uplo::Lower, -T::ONE, a, T::ONE, c, Par::Seq);
+        return gemm::trsm::syrk_lower_sub(gemm::isa(), a, c);
     }
     // Rows below r hold r^2 / 2 of the n^2 / 2 entries: cut at n sqrt(t / p),
     // rounded to a multiple of 8 (the microkernel's width).
