@@ -88,7 +88,7 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
             let j0 = jb * mr;
             let nj = mr.min(k - j0);
             let off = mr * mr * jb * (jb - 1) / 2;
-            pack::pack_a(mr, l, j0, 0, nj, j0, &mut lp[off..off + mr * j0]);
+            pack_a_fast(mr, l, j0, 0, nj, j0, &mut lp[off..off + mr * j0]);
         }
         coef.fill(T::ZERO);
         for jb in 0..blocks {
@@ -202,7 +202,7 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(a: MatRef<'_, T>, mut c: MatMut<'_, T>) {
                     }
                     for ic in (0..m).step_by(mc) {
                         let mb = mc.min(m - ic);
-                        pack::pack_a(mr, a, ic, pc, mb, kb, ap);
+                        pack_a_fast(mr, a, ic, pc, mb, kb, ap);
                         for jr in (0..ic + mb).step_by(nr) {
                             let tw = nr.min(m - jr);
                             let bpanel = bp[jr * kb..].as_ptr();
@@ -268,6 +268,58 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(a: MatRef<'_, T>, mut c: MatMut<'_, T>) {
             },
         )
     })
+}
+
+/// [`pack::pack_a`] for `mr`-row panels, with the whole 6-row panels of
+/// contiguous rows (the AVX2 kernels' A panels) packed by AVX2 transposes.
+#[inline(always)]
+fn pack_a_fast<T: Scalar>(
+    mr: usize,
+    a: MatRef<'_, T>,
+    i0: usize,
+    p0: usize,
+    mb: usize,
+    kb: usize,
+    out: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use oxblas_core::cast::same_type;
+        let f64_case = same_type::<T, f64>();
+        let f32_case = same_type::<T, f32>();
+        let full = mb / 6;
+        if mr == 6
+            && kb > 0
+            && full > 0
+            && (kb == 1 || a.col_stride() == 1)
+            && (f64_case || f32_case)
+            && super::isa() == Isa::Avx2Fma
+            && out.len() >= full * 6 * kb
+        {
+            let rs = a.row_stride();
+            for q in 0..full {
+                let src = a.ptr_at(i0 + 6 * q, p0);
+                let dst = out[q * 6 * kb..].as_mut_ptr();
+                // SAFETY: rows i0 + 6q..+6 of `a` hold kb contiguous
+                // elements from column p0 (the block lies inside `a`, unit
+                // column stride); `out` holds 6 kb from q * 6 kb; AVX2 is
+                // present; T is the type named by the case.
+                unsafe {
+                    if f64_case {
+                        avx::pack6_f64(src as *const f64, rs, kb, dst as *mut f64)
+                    } else {
+                        avx::pack6_f32(src as *const f32, rs, kb, dst as *mut f32)
+                    }
+                }
+            }
+            if full * 6 < mb {
+                let rest = &mut out[full * 6 * kb..];
+                pack::pack_a(mr, a, i0 + full * 6, p0, mb - full * 6, kb, rest);
+            }
+            return;
+        }
+    }
+    pack::pack_a(mr, a, i0, p0, mb, kb, out)
 }
 
 /// Packs rows `i0..i0 + rows` of `a`, columns `p0..p0 + kb`, as one
@@ -532,6 +584,75 @@ mod avx {
                 _mm256_permute2f128_ps::<0x31>(s[2], s[6]),
                 _mm256_permute2f128_ps::<0x31>(s[3], s[7]),
             ]
+        }
+    }
+
+    /// `dst[p * 6 + r] = src[r * rs + p]` for `r < 6`, `p < k` (f64).
+    ///
+    /// # Safety
+    /// AVX2 present; the 6 rows of `src` (`rs` apart) readable for `k`
+    /// elements, `dst` writable for `6 k`, not overlapping them.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn pack6_f64(src: *const f64, rs: isize, k: usize, dst: *mut f64) {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| src.offset(r as isize * rs);
+            let mut p = 0;
+            while p + 4 <= k {
+                let t = transpose4(core::array::from_fn(|i| _mm256_loadu_pd(row(i).add(p))));
+                for (j, v) in t.iter().enumerate() {
+                    _mm256_storeu_pd(dst.add((p + j) * 6), *v);
+                }
+                let (r4, r5) = (
+                    _mm256_loadu_pd(row(4).add(p)),
+                    _mm256_loadu_pd(row(5).add(p)),
+                );
+                let lo = _mm256_unpacklo_pd(r4, r5);
+                let hi = _mm256_unpackhi_pd(r4, r5);
+                _mm_storeu_pd(dst.add(p * 6 + 4), _mm256_castpd256_pd128(lo));
+                _mm_storeu_pd(dst.add((p + 1) * 6 + 4), _mm256_castpd256_pd128(hi));
+                _mm_storeu_pd(dst.add((p + 2) * 6 + 4), _mm256_extractf128_pd::<1>(lo));
+                _mm_storeu_pd(dst.add((p + 3) * 6 + 4), _mm256_extractf128_pd::<1>(hi));
+                p += 4;
+            }
+            for p in p..k {
+                for r in 0..6 {
+                    *dst.add(p * 6 + r) = *row(r).add(p);
+                }
+            }
+        }
+    }
+
+    /// `dst[p * 6 + r] = src[r * rs + p]` for `r < 6`, `p < k` (f32).
+    ///
+    /// # Safety
+    /// As for [`pack6_f64`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn pack6_f32(src: *const f32, rs: isize, k: usize, dst: *mut f32) {
+        // SAFETY (whole body): inside the ranges above; each full store of
+        // column j spills two lanes into column j + 1, which the next store
+        // overwrites; the last column of a step is stored as 4 + 2 lanes.
+        unsafe {
+            let row = |r: usize| src.offset(r.min(5) as isize * rs);
+            let mut p = 0;
+            while p + 8 <= k {
+                let t = transpose8(core::array::from_fn(|i| _mm256_loadu_ps(row(i).add(p))));
+                for (j, v) in t.iter().enumerate().take(7) {
+                    _mm256_storeu_ps(dst.add((p + j) * 6), *v);
+                }
+                let last = dst.add((p + 7) * 6);
+                _mm_storeu_ps(last, _mm256_castps256_ps128(t[7]));
+                _mm_storel_pd(
+                    last.add(4) as *mut f64,
+                    _mm_castps_pd(_mm256_extractf128_ps::<1>(t[7])),
+                );
+                p += 8;
+            }
+            for p in p..k {
+                for r in 0..6 {
+                    *dst.add(p * 6 + r) = *row(r).add(p);
+                }
+            }
         }
     }
 
