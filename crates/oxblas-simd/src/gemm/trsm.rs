@@ -142,45 +142,77 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
 /// the B panels (rows of `A`, `NR` at a time) packed by the AVX2 transposes
 /// where they apply. Runs on the calling thread.
 pub(crate) fn syrk_lower_sub<T: Scalar>(isa: Isa, a: MatRef<'_, T>, c: MatMut<'_, T>) {
-    let (m, k) = a.shape();
-    debug_assert_eq!(c.shape(), (m, m));
-    if m == 0 || k == 0 {
+    debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
+    update(isa, a, a, c, true)
+}
+
+/// `C -= A B^T` (`c` `m x n`, `a` `m x k`, `b` `n x k`, any strides) by
+/// the same loop nest as [`syrk_lower_sub`], on the whole of `C`.
+pub(crate) fn gemm_nt_sub<T: Scalar>(
+    isa: Isa,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+) {
+    debug_assert_eq!(c.shape(), (a.rows(), b.rows()));
+    debug_assert_eq!(a.cols(), b.cols());
+    update(isa, a, b, c, false)
+}
+
+/// `C -= A B^T`, on the lower triangle only if `lower`.
+fn update<T: Scalar>(isa: Isa, a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>, lower: bool) {
+    if a.rows() == 0 || b.rows() == 0 || a.cols() == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
-        return typed_syrk::<T, super::microkernel::Avx2F64, super::microkernel::Avx2F32>(a, c);
+        return typed_syrk::<T, super::microkernel::Avx2F64, super::microkernel::Avx2F32>(
+            a, b, c, lower,
+        );
     }
     #[cfg(target_arch = "aarch64")]
     if isa == Isa::Neon {
-        return typed_syrk::<T, super::microkernel::NeonF64, super::microkernel::NeonF32>(a, c);
+        return typed_syrk::<T, super::microkernel::NeonF64, super::microkernel::NeonF32>(
+            a, b, c, lower,
+        );
     }
     let _ = isa;
-    run_syrk::<T, Portable<4, 4>>(a, c)
+    run_syrk::<T, Portable<4, 4>>(a, b, c, lower)
 }
 
 /// [`run_syrk`] with the f64 kernel `K64` or the f32 kernel `K32`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(a: MatRef<'_, T>, c: MatMut<'_, T>) {
-    if let Some(a) = cast_mat_ref::<T, f64>(a) {
+fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    lower: bool,
+) {
+    if let (Some(a), Some(b)) = (cast_mat_ref::<T, f64>(a), cast_mat_ref::<T, f64>(b)) {
         let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-        return run_syrk::<f64, K64>(a, c);
+        return run_syrk::<f64, K64>(a, b, c, lower);
     }
-    if let Some(a) = cast_mat_ref::<T, f32>(a) {
+    if let (Some(a), Some(b)) = (cast_mat_ref::<T, f32>(a), cast_mat_ref::<T, f32>(b)) {
         let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-        return run_syrk::<f32, K32>(a, c);
+        return run_syrk::<f32, K32>(a, b, c, lower);
     }
-    run_syrk::<T, Portable<4, 4>>(a, c)
+    run_syrk::<T, Portable<4, 4>>(a, b, c, lower)
 }
 
-/// [`syrk_lower_sub`] with kernel `K`.
-fn run_syrk<T: Scalar, K: Kernel<T>>(a: MatRef<'_, T>, mut c: MatMut<'_, T>) {
+/// [`update`] with kernel `K`.
+fn run_syrk<T: Scalar, K: Kernel<T>>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    mut c: MatMut<'_, T>,
+    lower: bool,
+) {
     let (m, k) = a.shape();
+    let n = b.rows();
     let (mr, nr) = (K::MR, K::NR);
     let blk = super::Blocking::new(mr, nr, core::mem::size_of::<T>(), super::caches());
     let kc = super::balanced(k, blk.kc, 1);
     let mc = super::balanced(m, blk.mc, mr).min(m.div_ceil(mr) * mr);
-    let panels = m.div_ceil(nr);
+    let panels = n.div_ceil(nr);
     let (rs, cs) = (c.row_stride(), c.col_stride());
     // Room for the largest register tile (6 x 16 AVX2 f32, 8 x 12 NEON f32).
     const TILE: usize = 128;
@@ -194,27 +226,28 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(a: MatRef<'_, T>, mut c: MatMut<'_, T>) {
                 for pc in (0..k).step_by(kc) {
                     let kb = kc.min(k - pc);
                     for q in 0..panels {
-                        let rows = nr.min(m - q * nr);
+                        let rows = nr.min(n - q * nr);
                         let out = &mut bp[q * nr * kb..(q + 1) * nr * kb];
-                        if !pack_rows_fast(nr, a, q * nr, pc, rows, kb, out) {
-                            pack::pack_a(nr, a, q * nr, pc, rows, kb, out);
+                        if !pack_rows_fast(nr, b, q * nr, pc, rows, kb, out) {
+                            pack::pack_a(nr, b, q * nr, pc, rows, kb, out);
                         }
                     }
                     for ic in (0..m).step_by(mc) {
                         let mb = mc.min(m - ic);
                         pack_a_fast(mr, a, ic, pc, mb, kb, ap);
-                        for jr in (0..ic + mb).step_by(nr) {
-                            let tw = nr.min(m - jr);
+                        let jend = if lower { (ic + mb).min(n) } else { n };
+                        for jr in (0..jend).step_by(nr) {
+                            let tw = nr.min(n - jr);
                             let bpanel = bp[jr * kb..].as_ptr();
                             for ir in (0..mb).step_by(mr) {
                                 let th = mr.min(mb - ir);
                                 let ti = ic + ir;
-                                if jr > ti + th - 1 {
+                                if lower && jr > ti + th - 1 {
                                     // Wholly above the diagonal.
                                     continue;
                                 }
                                 let apanel = ap[ir * kb..].as_ptr();
-                                if jr + tw - 1 <= ti {
+                                if !lower || jr + tw - 1 <= ti {
                                     // SAFETY: the panels hold kb * mr / kb * nr
                                     // packed elements; the th x tw tile at
                                     // (ti, jr) lies inside `c` (borrowed
@@ -979,6 +1012,38 @@ mod tests {
                     "m {m} k {k}: ({i}, {j}) off by {e}"
                 );
                 assert_eq!(c[(i, j)], ct[(j, i)], "m {m} k {k}: layouts differ");
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_nt_every_edge() {
+        let mut isas = vec![Isa::Portable];
+        if super::super::isa() != Isa::Portable {
+            isas.push(super::super::isa());
+        }
+        for isa in isas {
+            for (m, n, k) in [
+                (1usize, 1usize, 1usize),
+                (7, 5, 3),
+                (13, 17, 9),
+                (33, 20, 40),
+                (130, 9, 400),
+            ] {
+                let a = lower::<f64>(m.max(k), 3 + m as u64);
+                let a = Mat::from_fn(m, k, |i, j| a[(i % a.rows(), j % a.cols())]);
+                let b = lower::<f64>(n.max(k), 5 + n as u64);
+                let b = Mat::from_fn(n, k, |i, j| b[(i % b.rows(), j % b.cols())]);
+                let c0 = Mat::from_fn(m, n, |i, j| (i * 3 + j) as f64);
+                let mut c = c0.clone();
+                gemm_nt_sub(isa, a.as_ref(), b.as_ref(), c.as_mut());
+                for i in 0..m {
+                    for j in 0..n {
+                        let want = c0[(i, j)] - (0..k).map(|p| a[(i, p)] * b[(j, p)]).sum::<f64>();
+                        let e = (c[(i, j)] - want).abs();
+                        assert!(e <= 1e-14 * (k as f64 + 1.0), "{m}x{n}x{k} ({i}, {j}): {e}");
+                    }
+                }
             }
         }
     }

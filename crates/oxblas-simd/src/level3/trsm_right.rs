@@ -118,15 +118,8 @@ fn solve_rec<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>) {
     let (l10, l11) = bottom.split_at_col(h);
     let (mut b0, mut b1) = b.split_at_col(h);
     solve_rec(l00, &invd[..h], b0.rb_mut());
-    gemm::gemm_with(
-        gemm::isa(),
-        -T::ONE,
-        b0.rb(),
-        l10.t(),
-        T::ONE,
-        b1.rb_mut(),
-        Par::Seq,
-    );
+    // B1 -= X0 L10^T (the packed update with the AVX2 packers).
+    gemm::trsm::gemm_nt_sub(gemm::isa(), b0.rb(), l10, b1.rb_mut());
     solve_rec(l11, &invd[h..], b1);
 }
 
