@@ -3,7 +3,7 @@
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar, Uplo};
+use oxblas_core::{validate, Cholesky, Error, Mat, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::team::Team;
 
@@ -297,11 +297,11 @@ fn solve_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, team: &Team) {
     });
 }
 
-/// `C -= A A^T` on the lower triangle of `c` (`n x n`, `a` is `n x k`):
-/// on one thread the packed triangle driver of `gemm::trsm` (B panels
-/// packed by AVX2 transposes); over a team split into row blocks of about
-/// equal work: block `r0..r1` is the rectangle `C[r0..r1, ..r0]` (a gemm) and the triangle
-/// `C[r0..r1, r0..r1]` (the triangle-restricted packed driver).
+/// `C -= A A^T` on the lower triangle of `c` (`n x n`, `a` is `n x k`) by
+/// the packed update loops of `gemm::trsm` (AVX2 transposing packers): on
+/// one thread at once; over a team split into row blocks of about equal
+/// work: block `r0..r1` is the rectangle `C[r0..r1, ..r0]` (`A B^T`) and
+/// the triangle `C[r0..r1, r0..r1]`.
 fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
     let n = c.rows();
     let parts = pieces(team, n, 32);
@@ -332,8 +332,8 @@ fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
         let (above, mine) = a.split_at_row(r0);
         let (mine, _) = mine.split_at_row(h);
         let isa = gemm::isa();
-        gemm::gemm_with(isa, -T::ONE, mine, above.t(), T::ONE, rect, Par::Seq);
-        gemm::syrk_with(isa, Uplo::Lower, -T::ONE, mine, T::ONE, tri, Par::Seq);
+        gemm::trsm::gemm_nt_sub(isa, mine, above, rect);
+        gemm::trsm::syrk_lower_sub(isa, mine, tri);
     });
 }
 
