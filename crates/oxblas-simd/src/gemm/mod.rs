@@ -603,6 +603,10 @@ pub(crate) fn syrk_with<T: Scalar>(
         );
         return;
     }
+    if uplo == Uplo::Lower {
+        // The triangle loops of `trsm.rs` (AVX2 transposing packers).
+        return trsm::syrk_lower(isa, alpha, a, beta, c);
+    }
     packed_tri(isa, alpha, a, a.t(), beta, c, 1, Some(uplo));
 }
 

@@ -143,7 +143,20 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
 /// where they apply. Runs on the calling thread.
 pub(crate) fn syrk_lower_sub<T: Scalar>(isa: Isa, a: MatRef<'_, T>, c: MatMut<'_, T>) {
     debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
-    update(isa, a, a, c, true)
+    update(isa, -T::ONE, a, a, T::ONE, c, true)
+}
+
+/// `C = alpha A A^T + beta C` on the lower triangle of `c` by the loops of
+/// [`syrk_lower_sub`] (`beta == 0`: `C` is not read).
+pub(crate) fn syrk_lower<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) {
+    debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
+    update(isa, alpha, a, a, beta, c, true)
 }
 
 /// `C -= A B^T` (`c` `m x n`, `a` `m x k`, `b` `n x k`, any strides) by
@@ -156,53 +169,76 @@ pub(crate) fn gemm_nt_sub<T: Scalar>(
 ) {
     debug_assert_eq!(c.shape(), (a.rows(), b.rows()));
     debug_assert_eq!(a.cols(), b.cols());
-    update(isa, a, b, c, false)
+    update(isa, -T::ONE, a, b, T::ONE, c, false)
 }
 
-/// `C -= A B^T`, on the lower triangle only if `lower`.
-fn update<T: Scalar>(isa: Isa, a: MatRef<'_, T>, b: MatRef<'_, T>, c: MatMut<'_, T>, lower: bool) {
+/// `C = alpha A B^T + beta C`, on the lower triangle only if `lower`.
+fn update<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    lower: bool,
+) {
     if a.rows() == 0 || b.rows() == 0 || a.cols() == 0 {
         return;
     }
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
         return typed_syrk::<T, super::microkernel::Avx2F64, super::microkernel::Avx2F32>(
-            a, b, c, lower,
+            alpha, a, b, beta, c, lower,
         );
     }
     #[cfg(target_arch = "aarch64")]
     if isa == Isa::Neon {
         return typed_syrk::<T, super::microkernel::NeonF64, super::microkernel::NeonF32>(
-            a, b, c, lower,
+            alpha, a, b, beta, c, lower,
         );
     }
     let _ = isa;
-    run_syrk::<T, Portable<4, 4>>(a, b, c, lower)
+    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, lower)
 }
 
 /// [`run_syrk`] with the f64 kernel `K64` or the f32 kernel `K32`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
+    alpha: T,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
+    beta: T,
     c: MatMut<'_, T>,
     lower: bool,
 ) {
-    if let (Some(a), Some(b)) = (cast_mat_ref::<T, f64>(a), cast_mat_ref::<T, f64>(b)) {
+    use oxblas_core::cast::cast;
+    if let (Some(a), Some(b), Some(al), Some(be)) = (
+        cast_mat_ref::<T, f64>(a),
+        cast_mat_ref::<T, f64>(b),
+        cast::<T, f64>(alpha),
+        cast::<T, f64>(beta),
+    ) {
         let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-        return run_syrk::<f64, K64>(a, b, c, lower);
+        return run_syrk::<f64, K64>(al, a, b, be, c, lower);
     }
-    if let (Some(a), Some(b)) = (cast_mat_ref::<T, f32>(a), cast_mat_ref::<T, f32>(b)) {
+    if let (Some(a), Some(b), Some(al), Some(be)) = (
+        cast_mat_ref::<T, f32>(a),
+        cast_mat_ref::<T, f32>(b),
+        cast::<T, f32>(alpha),
+        cast::<T, f32>(beta),
+    ) {
         let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-        return run_syrk::<f32, K32>(a, b, c, lower);
+        return run_syrk::<f32, K32>(al, a, b, be, c, lower);
     }
-    run_syrk::<T, Portable<4, 4>>(a, b, c, lower)
+    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, lower)
 }
 
 /// [`update`] with kernel `K`.
 fn run_syrk<T: Scalar, K: Kernel<T>>(
+    alpha: T,
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
+    beta: T,
     mut c: MatMut<'_, T>,
     lower: bool,
 ) {
@@ -225,6 +261,7 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
             || {
                 for pc in (0..k).step_by(kc) {
                     let kb = kc.min(k - pc);
+                    let beta = if pc == 0 { beta } else { T::ONE };
                     for q in 0..panels {
                         let rows = nr.min(n - q * nr);
                         let out = &mut bp[q * nr * kb..(q + 1) * nr * kb];
@@ -263,8 +300,8 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
                                             cs,
                                             th,
                                             tw,
-                                            -T::ONE,
-                                            T::ONE,
+                                            alpha,
+                                            beta,
                                         )
                                     };
                                     continue;
@@ -291,7 +328,11 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
                                         let dst = c.ptr_at_mut(ti + i, jr + j);
                                         // SAFETY: (ti + i, jr + j) is inside
                                         // `c`, on or below the diagonal.
-                                        unsafe { *dst = -tile[i * nr + j] + *dst };
+                                        unsafe {
+                                            let v = alpha * tile[i * nr + j];
+                                            *dst =
+                                                if beta == T::ZERO { v } else { v + beta * *dst };
+                                        }
                                     }
                                 }
                             }
