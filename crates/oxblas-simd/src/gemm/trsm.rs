@@ -15,6 +15,11 @@
 //! operand of the next column blocks: nothing is copied between the steps.
 //! At the end of a row panel its columns go back to `B` (one transposing
 //! copy of `NR x k`).
+//!
+//! The same file holds the packed update `C = alpha A B^T + beta C`, on the
+//! whole of `C` or its lower triangle (syrk, Cholesky's trailing update),
+//! and the AVX2 transposing packers both use (whole `NR`-row B panels and
+//! 6-row A panels of contiguous rows; others go through `pack.rs`).
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 use oxblas_core::cast::{cast_mat_mut, cast_mat_ref, cast_slice};

@@ -2,6 +2,10 @@
 //! row-major operands (rows of `L` and of `B` contiguous), without any
 //! transposing copy.
 //!
+//! From 8 rows of `B` the base case runs on packed panels (`gemm::trsm`:
+//! microkernel tiles, the small triangular solve in registers); fewer rows
+//! take the dot-product tiles described next, which need no packing.
+//!
 //! Row `r` of `X` satisfies $L x_r^T = b_r^T$: a forward substitution whose
 //! every step is a dot product of two contiguous rows, `X[r, 0..c]` and
 //! `L[c, 0..c]`. The kernel computes those dot products for a 4 x 4 tile at
@@ -9,7 +13,7 @@
 //! dimension in SIMD lanes, then solves the tile against the 4 x 4 diagonal
 //! block of `L` in registers (the 4 rows of the tile are the 4 lanes). Wide
 //! triangles are split recursively: $X_0 L_{00}^T = B_0$, then
-//! $B_1 \leftarrow B_1 - X_0 L_{10}^T$ by the packed gemm, then
+//! $B_1 \leftarrow B_1 - X_0 L_{10}^T$ by `gemm::trsm`'s packed update, then
 //! $X_1 L_{11}^T = B_1$, so that almost all flops of a large solve run in
 //! gemm. Rows of `B` are independent, so threads split them.
 //!

@@ -4,11 +4,12 @@
 //! Recursive (potrf-style): the leading block is factored, the block below
 //! it solved against $L_{11}^T$, the trailing block updated by a rank-k
 //! product and factored in turn. The solve is level 3's row-wise right-side
-//! trsm (rows of the row-major factor are contiguous: 4 x 4 tiles of dot
-//! products, no transposing copy); the update is the packed gemm driver
-//! restricted to the lower triangle. Blocks at most `LEAF` wide run a
-//! left-looking kernel on the same tiles, four columns at a time, in row
-//! chunks that stay in L1.
+//! trsm, which runs on packed panels (`gemm::trsm`: the gemm microkernel
+//! updates each tile and the tile's small triangular solve follows in
+//! registers); the update is `gemm::trsm`'s packed loop nest restricted to
+//! the lower triangle. Both pack with AVX2 transposes where they apply.
+//! Blocks at most `LEAF` wide run a left-looking kernel on 4 x 4 tiles of
+//! dot products, four columns at a time, in row chunks that stay in L1.
 //!
 //! With more than one thread (from order 512) the whole call runs inside one
 //! spinning thread team (`crate::team`): the copy-in, the solves (row
