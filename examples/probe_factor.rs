@@ -2,10 +2,11 @@
 //! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
 //! inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo] [inv]`
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo] [inv] [f32]`
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
-//! ratio `simd / openblas` (above 1: simd is faster). OpenBLAS factors a
+//! ratio `simd / openblas` (above 1: simd is faster). With `f32`: the LU and
+//! QR in single precision against `sgetrf` / `sgeqrf` (Cholesky stays f64). OpenBLAS factors a
 //! column-major copy made outside the timed region; the simd time includes
 //! its own copy of the input, as the API does. With `threads`: the simd LU,
 //! Cholesky and QR at n = 1024 with 2 threads against 1 (wall clock), beside
@@ -35,6 +36,101 @@ extern "C" {
     fn LAPACKE_dpotrf(layout: i32, uplo: u8, n: i32, a: *mut f64, lda: i32) -> i32;
     fn LAPACKE_dgeqrf(layout: i32, m: i32, n: i32, a: *mut f64, lda: i32, tau: *mut f64) -> i32;
     fn LAPACKE_dgetri(layout: i32, n: i32, a: *mut f64, lda: i32, ipiv: *const i32) -> i32;
+    fn LAPACKE_sgetrf(layout: i32, m: i32, n: i32, a: *mut f32, lda: i32, ipiv: *mut i32) -> i32;
+    fn LAPACKE_sgeqrf(layout: i32, m: i32, n: i32, a: *mut f32, lda: i32, tau: *mut f32) -> i32;
+}
+
+/// The LAPACK LU and QR of one precision.
+trait Lapack: oxblas_core::Scalar {
+    /// `getrf` of the `n x n` column-major `a`; returns `info`.
+    fn getrf(n: i32, a: &mut [Self], ipiv: &mut [i32]) -> i32;
+    /// `geqrf` of the `n x n` column-major `a`; returns `info`.
+    fn geqrf(n: i32, a: &mut [Self], tau: &mut [Self]) -> i32;
+}
+
+impl Lapack for f64 {
+    fn getrf(n: i32, a: &mut [f64], ipiv: &mut [i32]) -> i32 {
+        assert!(a.len() >= (n * n) as usize && ipiv.len() >= n as usize);
+        // SAFETY: a is n x n column-major, ipiv has n entries (asserted).
+        unsafe { LAPACKE_dgetrf(COL_MAJOR, n, n, a.as_mut_ptr(), n, ipiv.as_mut_ptr()) }
+    }
+    fn geqrf(n: i32, a: &mut [f64], tau: &mut [f64]) -> i32 {
+        assert!(a.len() >= (n * n) as usize && tau.len() >= n as usize);
+        // SAFETY: a is n x n column-major, tau has n entries (asserted).
+        unsafe { LAPACKE_dgeqrf(COL_MAJOR, n, n, a.as_mut_ptr(), n, tau.as_mut_ptr()) }
+    }
+}
+
+impl Lapack for f32 {
+    fn getrf(n: i32, a: &mut [f32], ipiv: &mut [i32]) -> i32 {
+        assert!(a.len() >= (n * n) as usize && ipiv.len() >= n as usize);
+        // SAFETY: a is n x n column-major, ipiv has n entries (asserted).
+        unsafe { LAPACKE_sgetrf(COL_MAJOR, n, n, a.as_mut_ptr(), n, ipiv.as_mut_ptr()) }
+    }
+    fn geqrf(n: i32, a: &mut [f32], tau: &mut [f32]) -> i32 {
+        assert!(a.len() >= (n * n) as usize && tau.len() >= n as usize);
+        // SAFETY: a is n x n column-major, tau has n entries (asserted).
+        unsafe { LAPACKE_sgeqrf(COL_MAJOR, n, n, a.as_mut_ptr(), n, tau.as_mut_ptr()) }
+    }
+}
+
+/// `lu` row of the table in precision `T`.
+fn run_lu<T: Lapack>(rounds: usize, n: usize) {
+    let a: Mat<T> = random(n, n, n as u64).map(|&x| T::from_f64(x));
+    let flops = 2.0 * (n as f64).powi(3) / 3.0;
+    let src = a.transpose().into_vec();
+    let mut buf = src.clone();
+    let mut ipiv = vec![0i32; n];
+    let ours = lu::factor(a.as_ref()).expect("finite square input");
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            timed(|| {
+                std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
+            })
+        },
+        &mut || {
+            buf.copy_from_slice(&src);
+            timed(|| assert_eq!(T::getrf(n as i32, &mut buf, &mut ipiv), 0))
+        },
+    );
+    let same = ours
+        .pivots
+        .iter()
+        .zip(&ipiv)
+        .all(|(&p, &q)| p as i32 == q - 1);
+    report(
+        "lu",
+        n,
+        flops,
+        ts,
+        to,
+        if same { "" } else { "(pivots differ)" },
+    );
+}
+
+/// `qr` row of the table in precision `T`.
+fn run_qr<T: Lapack>(rounds: usize, n: usize) {
+    let a: Mat<T> = random(n, n, 3 + n as u64).map(|&x| T::from_f64(x));
+    let flops = 4.0 * (n as f64).powi(3) / 3.0;
+    let src = a.transpose().into_vec();
+    let mut buf = src.clone();
+    let mut tau = vec![T::ZERO; n];
+    let (ts, to) = race(
+        rounds,
+        reps_for(flops),
+        &mut || {
+            timed(|| {
+                std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
+            })
+        },
+        &mut || {
+            buf.copy_from_slice(&src);
+            timed(|| assert_eq!(T::geqrf(n as i32, &mut buf, &mut tau), 0))
+        },
+    );
+    report("qr", n, flops, ts, to, "");
 }
 
 fn col_major(a: &Mat<f64>) -> Vec<f64> {
@@ -75,6 +171,7 @@ fn main() {
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
+    let f32 = args.iter().any(|a| a == "f32");
     let rounds = if quick { 3 } else { 7 };
     let only: Vec<&str> = args
         .iter()
@@ -86,7 +183,8 @@ fn main() {
     unsafe { openblas_set_num_threads(1) };
     oxblas_simd::set_num_threads(1);
     println!(
-        "f64, 1 thread, thread CPU time, median of {rounds} rounds (GFLOP/s; ratio simd/openblas)"
+        "{}, 1 thread, thread CPU time, median of {rounds} rounds (GFLOP/s; ratio simd/openblas)",
+        if f32 { "f32 (lu, qr)" } else { "f64" }
     );
     println!(
         "{:<10} {:>6} {:>10} {:>10} {:>8}",
@@ -107,51 +205,11 @@ fn main() {
     for &n in &sizes {
         let nn = n as i32;
         if want("lu") {
-            let a = random(n, n, n as u64);
-            let flops = 2.0 * (n as f64).powi(3) / 3.0;
-            let mut buf = col_major(&a);
-            let mut ipiv = vec![0i32; n];
-            let src = buf.clone();
-            let ours = lu::factor(a.as_ref()).expect("finite square input");
-            let (ts, to) = race(
-                rounds,
-                reps_for(flops),
-                &mut || {
-                    timed(|| {
-                        std::hint::black_box(lu::factor(a.as_ref()).expect("finite"));
-                    })
-                },
-                &mut || {
-                    buf.copy_from_slice(&src);
-                    timed(|| {
-                        // SAFETY: buf is n x n column-major, ipiv has n entries.
-                        let info = unsafe {
-                            LAPACKE_dgetrf(
-                                COL_MAJOR,
-                                nn,
-                                nn,
-                                buf.as_mut_ptr(),
-                                nn,
-                                ipiv.as_mut_ptr(),
-                            )
-                        };
-                        assert_eq!(info, 0);
-                    })
-                },
-            );
-            let same = ours
-                .pivots
-                .iter()
-                .zip(&ipiv)
-                .all(|(&p, &q)| p as i32 == q - 1);
-            report(
-                "lu",
-                n,
-                flops,
-                ts,
-                to,
-                if same { "" } else { "(pivots differ)" },
-            );
+            if f32 {
+                run_lu::<f32>(rounds, n);
+            } else {
+                run_lu::<f64>(rounds, n);
+            }
         }
         if want("chol") {
             let a = spd(n);
@@ -179,38 +237,11 @@ fn main() {
             report("cholesky", n, flops, ts, to, "");
         }
         if want("qr") {
-            let a = random(n, n, 3 + n as u64);
-            let flops = 4.0 * (n as f64).powi(3) / 3.0;
-            let mut buf = col_major(&a);
-            let src = buf.clone();
-            let mut tau = vec![0.0; n];
-            let (ts, to) = race(
-                rounds,
-                reps_for(flops),
-                &mut || {
-                    timed(|| {
-                        std::hint::black_box(qr::factor(a.as_ref()).expect("finite"));
-                    })
-                },
-                &mut || {
-                    buf.copy_from_slice(&src);
-                    timed(|| {
-                        // SAFETY: buf is n x n column-major, tau has n entries.
-                        let info = unsafe {
-                            LAPACKE_dgeqrf(
-                                COL_MAJOR,
-                                nn,
-                                nn,
-                                buf.as_mut_ptr(),
-                                nn,
-                                tau.as_mut_ptr(),
-                            )
-                        };
-                        assert_eq!(info, 0);
-                    })
-                },
-            );
-            report("qr", n, flops, ts, to, "");
+            if f32 {
+                run_qr::<f32>(rounds, n);
+            } else {
+                run_qr::<f64>(rounds, n);
+            }
         }
     }
     if args.iter().any(|a| a == "gemm") {

@@ -52,6 +52,9 @@ fn fill<T: Scalar>(a: MatRef<'_, T>, out: &mut [MaybeUninit<T>], team: &Team) ->
         });
         return finite.into_inner();
     }
+    // Each row is checked right after it is written, while it is in L1 (a
+    // separate pass over the whole copy would read it back from L2 or L3).
+    let mut finite = true;
     for (i, row) in out.chunks_exact_mut(n.max(1)).take(m).enumerate() {
         match a.row_slice(i) {
             Some(src) => {
@@ -66,10 +69,11 @@ fn fill<T: Scalar>(a: MatRef<'_, T>, out: &mut [MaybeUninit<T>], team: &Team) ->
                 }
             }
         }
+        // SAFETY: the loop above initialized every element of `row`.
+        let done = unsafe { core::slice::from_raw_parts(row.as_ptr() as *const T, row.len()) };
+        finite &= all_finite(done);
     }
-    // SAFETY: the loop above initialized all of `out` (`m` rows of `n`).
-    let done = unsafe { core::slice::from_raw_parts(out.as_ptr() as *const T, out.len()) };
-    all_finite(done)
+    finite
 }
 
 #[cfg(test)]

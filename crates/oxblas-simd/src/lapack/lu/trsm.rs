@@ -2,7 +2,7 @@
 //! row-major `B`: the triangular solve of the recursive LU.
 //!
 //! Above `NB` rows the solve recurses (one gemm per split). At most `NB`
-//! rows, it runs a register-blocked kernel: for a chunk of `CW` columns, two
+//! rows, it runs a register-blocked kernel: for a chunk of `cw` columns, two
 //! rows of `X` at a time are accumulated in registers over all earlier rows,
 //! so each load of an earlier row feeds two FMAs and each row of `X` is
 //! stored once. Column chunks are independent, so with `Par::Rayon` large
@@ -24,8 +24,16 @@ const COPY_MIN: usize = 16;
 #[cfg(test)]
 const COPY_MIN: usize = 2;
 
-/// Columns of `X` per register block.
+/// Columns of `X` per register block: 128 bytes of a row, four AVX2
+/// registers, for either precision ([`cw`]); `CW` is the f64 width.
 const CW: usize = 16;
+
+/// [`CW`] for `T`: 16 f64 or 32 f32 (with 16 f32 columns the two rows'
+/// four accumulators could not hide the FMA latency).
+#[inline(always)]
+fn cw<T>() -> usize {
+    128 / core::mem::size_of::<T>()
+}
 
 /// Flops (`n^2 k`) below which the kernel stays on one thread.
 const PAR_MIN: usize = 1 << 21;
@@ -64,10 +72,11 @@ pub(super) fn solve_unit_lower<T: Scalar>(
 fn kernel_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
     let (n, k) = b.shape();
     let threads = par.threads();
-    let chunks = k.div_ceil(CW);
+    let cw = cw::<T>();
+    let chunks = k.div_ceil(cw);
     if threads > 1 && chunks > 1 && n * n * k >= PAR_MIN {
-        // Halves on a CW boundary; each half may split again.
-        let left = chunks / 2 * CW;
+        // Halves on a chunk boundary; each half may split again.
+        let left = chunks / 2 * cw;
         let (b1, b2) = b.split_at_col(left);
         let half = Par::Rayon(threads.div_ceil(2));
         rayon::join(
@@ -83,14 +92,24 @@ fn kernel_par<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, par: Par) {
 }
 
 /// Register-blocked solve of order `n <= NB` over all column chunks of `b`
-/// (`l` and `b` with unit column stride).
+/// (`l` and `b` with unit column stride), in chunks of [`cw`] columns.
+#[inline(always)]
+fn kernel<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>) {
+    if cw::<T>() == 2 * CW {
+        kernel_w::<T, { 2 * CW }>(l, b)
+    } else {
+        kernel_w::<T, CW>(l, b)
+    }
+}
+
+/// [`kernel`] with chunks of `W` columns.
 ///
 /// When rows of `b` lie a multiple of 1 KiB apart (n = 256, 1024, ... in the
 /// LU's working matrix), a chunk's rows map to a few cache sets and evict
 /// each other; then (above `COPY_MIN` rows) each chunk is copied to contiguous
 /// scratch first (`2 n CW` moves against `n^2 CW / 2` FMAs).
 #[inline(always)]
-fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
+fn kernel_w<T: Scalar, const W: usize>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let (n, k) = b.shape();
     let brs = b.row_stride();
     let bp = b.ptr_at_mut(0, 0);
@@ -98,33 +117,33 @@ fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     let aliased = |rs: isize| (rs.unsigned_abs() * size).is_multiple_of(1024);
     let (lp, lrs) = (l.as_ptr(), l.row_stride());
     let copy = n > COPY_MIN && aliased(brs);
-    let mut tmp = vec![T::ZERO; if copy || k % CW != 0 { n * CW } else { 0 }];
+    let mut tmp = vec![T::ZERO; if copy || k % W != 0 { n * W } else { 0 }];
     let mut c0 = 0;
     while c0 < k {
-        let w = CW.min(k - c0);
-        if w == CW && !copy {
-            // SAFETY: columns c0 .. c0 + CW <= k of every row of `b` exist
+        let w = W.min(k - c0);
+        if w == W && !copy {
+            // SAFETY: columns c0 .. c0 + W <= k of every row of `b` exist
             // (unit column stride); `l` (or its copy) is n x n; `b` is
             // borrowed exclusively and does not overlap `l` (disjoint blocks
             // of one matrix, or separate matrices).
-            unsafe { chunk(n, lp, lrs, bp.add(c0), brs) };
+            unsafe { chunk::<T, W>(n, lp, lrs, bp.add(c0), brs) };
         } else {
             for i in 0..n {
                 // SAFETY: row i < n, columns c0 .. c0 + w <= k: inside `b`.
                 let src = unsafe { bp.offset(i as isize * brs).add(c0) };
                 for t in 0..w {
                     // SAFETY: t < w, as above.
-                    tmp[i * CW + t] = unsafe { *src.add(t) };
+                    tmp[i * W + t] = unsafe { *src.add(t) };
                 }
             }
-            // SAFETY: `tmp` is n x CW row-major, distinct from `l`.
-            unsafe { chunk(n, lp, lrs, tmp.as_mut_ptr(), CW as isize) };
+            // SAFETY: `tmp` is n x W row-major, distinct from `l`.
+            unsafe { chunk::<T, W>(n, lp, lrs, tmp.as_mut_ptr(), W as isize) };
             for i in 0..n {
                 // SAFETY: as above; `b` is borrowed exclusively.
                 let dst = unsafe { bp.offset(i as isize * brs).add(c0) };
                 for t in 0..w {
                     // SAFETY: t < w, as above.
-                    unsafe { *dst.add(t) = tmp[i * CW + t] };
+                    unsafe { *dst.add(t) = tmp[i * W + t] };
                 }
             }
         }
@@ -132,53 +151,59 @@ fn kernel<T: Scalar>(l: MatRef<'_, T>, mut b: MatMut<'_, T>) {
     }
 }
 
-/// Solves one `n x CW` block in place.
+/// Solves one `n x W` block in place.
 ///
 /// # Safety
 /// `l + i * lrs + j` is readable for `j < i < n`; `b + i * brs + t` is
-/// readable and writable for `i < n`, `t < CW`, and overlaps nothing read
+/// readable and writable for `i < n`, `t < W`, and overlaps nothing read
 /// through `l`.
 #[inline(always)]
-unsafe fn chunk<T: Scalar>(n: usize, l: *const T, lrs: isize, b: *mut T, brs: isize) {
+unsafe fn chunk<T: Scalar, const W: usize>(
+    n: usize,
+    l: *const T,
+    lrs: isize,
+    b: *mut T,
+    brs: isize,
+) {
     // SAFETY (all blocks below): indices stay within the ranges the caller
-    // vouches for: rows i, i + 1 < n, columns j < i + 1 of `l`, t < CW.
+    // vouches for: rows i, i + 1 < n, columns j < i + 1 of `l`, t < W.
     unsafe {
         let row = |i: usize| b.offset(i as isize * brs);
         let lrow = |i: usize| l.offset(i as isize * lrs);
         let mut i = 0;
         while i + 2 <= n {
             let (r0, r1) = (row(i), row(i + 1));
-            let mut x0: [T; CW] = core::ptr::read(r0 as *const [T; CW]);
-            let mut x1: [T; CW] = core::ptr::read(r1 as *const [T; CW]);
+            let mut x0: [T; W] = core::ptr::read(r0 as *const [T; W]);
+            let mut x1: [T; W] = core::ptr::read(r1 as *const [T; W]);
             let (l0, l1) = (lrow(i), lrow(i + 1));
             for j in 0..i {
-                let bj: [T; CW] = core::ptr::read(row(j) as *const [T; CW]);
+                let bj: [T; W] = core::ptr::read(row(j) as *const [T; W]);
                 let (a0, a1) = (-*l0.add(j), -*l1.add(j));
-                for t in 0..CW {
+                for t in 0..W {
                     x0[t] = a0.mul_add(bj[t], x0[t]);
                     x1[t] = a1.mul_add(bj[t], x1[t]);
                 }
             }
             let a = -*l1.add(i);
-            for t in 0..CW {
+            for t in 0..W {
                 x1[t] = a.mul_add(x0[t], x1[t]);
             }
-            core::ptr::write(r0 as *mut [T; CW], x0);
-            core::ptr::write(r1 as *mut [T; CW], x1);
+            core::ptr::write(r0 as *mut [T; W], x0);
+            core::ptr::write(r1 as *mut [T; W], x1);
             i += 2;
         }
         if i < n {
             let r0 = row(i);
-            let mut x0: [T; CW] = core::ptr::read(r0 as *const [T; CW]);
+            let mut x0: [T; W] = core::ptr::read(r0 as *const [T; W]);
             let l0 = lrow(i);
             for j in 0..i {
-                let bj: [T; CW] = core::ptr::read(row(j) as *const [T; CW]);
+                let bj: [T; W] = core::ptr::read(row(j) as *const [T; W]);
                 let a0 = -*l0.add(j);
-                for t in 0..CW {
+                for t in 0..W {
                     x0[t] = a0.mul_add(bj[t], x0[t]);
                 }
             }
-            core::ptr::write(r0 as *mut [T; CW], x0);
+            core::ptr::write(r0 as *mut [T; W], x0);
         }
     }
 }
@@ -216,6 +241,24 @@ mod tests {
                     solve_unit_lower(l.as_ref(), y.as_mut().t(), par).unwrap();
                     assert!(rel_residual(y.t(), x.as_ref(), n) <= TOL);
                 }
+            }
+        }
+        // f32 runs 32-column chunks: widths around it, and 256 (rows 1 KiB apart).
+        for &n in &[3usize, 11, 24] {
+            for &k in &[31usize, 32, 33, 70, 256] {
+                let junk = random::<f32>(n, n, 7);
+                let l = Mat::from_fn(n, n, |i, j| if i > j { junk[(i, j)] } else { f32::NAN });
+                let unit = Mat::from_fn(n, n, |i, j| match i.cmp(&j) {
+                    core::cmp::Ordering::Greater => junk[(i, j)],
+                    core::cmp::Ordering::Equal => 1.0,
+                    core::cmp::Ordering::Less => 0.0,
+                });
+                let b = random::<f32>(n, k, 3);
+                let mut x = b.clone();
+                solve_unit_lower(l.as_ref(), x.as_mut(), Par::Seq).unwrap();
+                let lx = matmul(unit.as_ref(), x.as_ref());
+                let r = rel_residual(lx.as_ref(), b.as_ref(), n);
+                assert!(r <= TOL, "f32 n = {n}, k = {k}: residual ratio {r}");
             }
         }
     }
