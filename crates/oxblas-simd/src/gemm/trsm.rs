@@ -607,12 +607,13 @@ unsafe fn panel<T: Scalar, K: Kernel<T>>(
 /// then `x_c = (t_c - sum_q d[c][q] x_q) * inv[c]` by fused multiply-adds),
 /// so both give the same bits.
 #[cfg(target_arch = "x86_64")]
-mod avx {
+pub(crate) mod avx {
     use core::arch::x86_64::*;
 
-    /// 4 x 4 transpose of rows `r` into columns (f64).
+    /// 4 x 4 transpose of rows `r` into columns (f64); also used by
+    /// `level3::trsm_right`'s dot-product tiles.
     #[inline(always)]
-    unsafe fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
+    pub(crate) unsafe fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
         // SAFETY: register arithmetic only (AVX enabled by the caller).
         unsafe {
             let t0 = _mm256_unpacklo_pd(r[0], r[1]);

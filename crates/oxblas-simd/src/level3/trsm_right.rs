@@ -320,6 +320,8 @@ fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
 mod avx {
     use core::arch::x86_64::*;
 
+    use crate::gemm::trsm::avx::transpose4;
+
     /// Lane mask selecting the first `n` (< 4 allowed: 0..=4) of 4 lanes.
     #[inline(always)]
     unsafe fn mask(n: usize) -> __m256i {
@@ -341,24 +343,6 @@ mod avx {
             let lo = _mm256_permute2f128_pd::<0x20>(t0, t1);
             let hi = _mm256_permute2f128_pd::<0x31>(t0, t1);
             _mm256_add_pd(lo, hi)
-        }
-    }
-
-    /// 4 x 4 transpose of rows `r` into columns.
-    #[inline(always)]
-    unsafe fn transpose(r: [__m256d; 4]) -> [__m256d; 4] {
-        // SAFETY: register arithmetic only.
-        unsafe {
-            let t0 = _mm256_unpacklo_pd(r[0], r[1]);
-            let t1 = _mm256_unpackhi_pd(r[0], r[1]);
-            let t2 = _mm256_unpacklo_pd(r[2], r[3]);
-            let t3 = _mm256_unpackhi_pd(r[2], r[3]);
-            [
-                _mm256_permute2f128_pd::<0x20>(t0, t2),
-                _mm256_permute2f128_pd::<0x20>(t1, t3),
-                _mm256_permute2f128_pd::<0x31>(t0, t2),
-                _mm256_permute2f128_pd::<0x31>(t1, t3),
-            ]
         }
     }
 
@@ -441,7 +425,7 @@ mod avx {
                     core::array::from_fn(|r| b.offset((i0 + r.min(mi - 1)) as isize * brs));
                 let xr: [*const f64; 4] = core::array::from_fn(|r| rows[r] as *const f64);
                 let d = dots(j0, xr, y);
-                let bt = transpose(core::array::from_fn(|r| {
+                let bt = transpose4(core::array::from_fn(|r| {
                     if nj == 4 {
                         _mm256_loadu_pd(xr[r].add(j0))
                     } else {
@@ -456,7 +440,7 @@ mod avx {
                     }
                     x[c] = _mm256_mul_pd(v, inv[c]);
                 }
-                let out = transpose(x);
+                let out = transpose4(x);
                 // Plain stores for whole tiles (masked stores are slow on
                 // some CPUs).
                 for r in 0..mi {
