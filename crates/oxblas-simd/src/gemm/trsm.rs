@@ -988,12 +988,15 @@ pub(crate) mod avx {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use oxblas_core::Mat;
 
     use super::*;
 
-    fn lower<T: Scalar>(k: usize, seed: u64) -> Mat<T> {
+    /// A random `k x k` matrix, diagonal near 2 and the rest in [-0.5, 0.5)
+    /// (its lower triangle is a well-conditioned L); also used by
+    /// `level3::trsm_right`'s tests.
+    pub(crate) fn lower<T: Scalar>(k: usize, seed: u64) -> Mat<T> {
         let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         Mat::from_fn(k, k, |i, j| {
             s ^= s << 13;

@@ -662,17 +662,7 @@ mod tests {
     use oxblas_core::{Mat, Par};
 
     use super::*;
-
-    fn lower<T: Scalar>(k: usize, seed: u64) -> Mat<T> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        Mat::from_fn(k, k, |i, j| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let v = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-            T::from_f64(if i == j { 2.0 + v } else { v })
-        })
-    }
+    use crate::gemm::trsm::tests::lower;
 
     /// `X L^T` back for the lower triangle of `l` (diagonal ones if `unit`).
     fn times_lt<T: Scalar>(x: &Mat<T>, l: &Mat<T>, unit: bool) -> Mat<T> {
