@@ -11,6 +11,7 @@ pub mod blas2;
 pub mod gemm;
 pub mod lapack;
 pub mod level3;
+mod mono;
 mod team;
 mod threads;
 
@@ -101,7 +102,7 @@ impl Backend for Simd {
         y: MatRef<'_, T>,
         out: MatMut<'_, T>,
     ) -> Result<()> {
-        level3::pairwise_distances(metric, x, y, out)
+        mono::pairwise_distances(metric, x, y, out)
     }
 
     #[inline(always)]
@@ -164,7 +165,7 @@ impl Backend for Simd {
         beta: T,
         c: MatMut<'_, T>,
     ) -> Result<()> {
-        level3::syrk(uplo, alpha, a, beta, c)
+        mono::syrk(uplo, alpha, a, beta, c)
     }
     #[inline(always)]
     fn trsm<T: Scalar>(
@@ -175,7 +176,7 @@ impl Backend for Simd {
         a: MatRef<'_, T>,
         b: MatMut<'_, T>,
     ) -> Result<()> {
-        level3::trsm(side, uplo, diag, alpha, a, b)
+        mono::trsm(side, uplo, diag, alpha, a, b)
     }
     #[inline(always)]
     fn symm<T: Scalar>(
@@ -187,7 +188,7 @@ impl Backend for Simd {
         beta: T,
         c: MatMut<'_, T>,
     ) -> Result<()> {
-        level3::symm(side, uplo, alpha, a, b, beta, c)
+        mono::symm(side, uplo, alpha, a, b, beta, c)
     }
     #[inline(always)]
     fn gemm_batched<T: Scalar>(
@@ -197,60 +198,59 @@ impl Backend for Simd {
         beta: T,
         c: &mut [MatMut<'_, T>],
     ) -> Result<()> {
-        level3::gemm_batched(alpha, a, b, beta, c)
+        mono::gemm_batched(alpha, a, b, beta, c)
     }
 
     fn lu<T: Scalar>(a: MatRef<'_, T>) -> Result<Lu<T>> {
-        lapack::lu::factor(a)
+        mono::lu(a)
     }
     fn cholesky<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
-        lapack::cholesky::factor(a)
+        mono::cholesky(a)
     }
     fn qr<T: Scalar>(a: MatRef<'_, T>) -> Result<Qr<T>> {
-        lapack::qr::factor(a)
+        mono::qr(a)
     }
     fn qr_q<T: Scalar>(qr: &Qr<T>, mode: QrMode) -> Result<Mat<T>> {
-        lapack::qr::form_q(qr, mode)
+        mono::qr_q(qr, mode)
     }
     fn qr_pivoted<T: Scalar>(a: MatRef<'_, T>) -> Result<PivotedQr<T>> {
-        lapack::qr::factor_pivoted(a)
+        mono::qr_pivoted(a)
     }
     fn lu_solve<T: Scalar>(lu: &Lu<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
-        lapack::lu::solve(lu, b)
+        mono::lu_solve(lu, b)
     }
     fn cholesky_solve<T: Scalar>(c: &Cholesky<T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
-        lapack::cholesky::solve(c, b)
+        mono::cholesky_solve(c, b)
     }
     fn solve<T: Scalar>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Result<Mat<T>> {
-        lapack::lu::solve_system(a, b)
+        mono::solve(a, b)
     }
     fn inv<T: Scalar>(a: MatRef<'_, T>) -> Result<Mat<T>> {
-        oxblas_core::validate::square(oxblas_core::Op::Inv, a.shape())?;
-        lapack::lu::inverse(&lapack::lu::factor(a)?)
+        mono::inv(a)
     }
     fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
-        lapack::eigh::eigh(a)
+        mono::eigh(a)
     }
     fn eigvalsh<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
-        lapack::eigh::eigvalsh(a)
+        mono::eigvalsh(a)
     }
     fn eig<T: Scalar>(a: MatRef<'_, T>) -> Result<Eig<T>> {
-        lapack::eig::eig(a)
+        mono::eig(a)
     }
     fn eigvals<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<Complex<T>>> {
-        lapack::eig::eigvals(a)
+        mono::eigvals(a)
     }
     fn svd<T: Scalar>(a: MatRef<'_, T>, mode: SvdMode) -> Result<Svd<T>> {
-        lapack::svd::svd(a, mode)
+        mono::svd(a, mode)
     }
     fn singular_values<T: Scalar>(a: MatRef<'_, T>) -> Result<Vec<T>> {
-        lapack::svd::singular_values(a)
+        mono::singular_values(a)
     }
     fn lstsq<T: Scalar>(
         a: MatRef<'_, T>,
         b: MatRef<'_, T>,
         rcond: Option<T>,
     ) -> Result<oxblas_core::Lstsq<T>> {
-        lapack::lstsq::lstsq(a, b, rcond)
+        mono::lstsq(a, b, rcond)
     }
 }

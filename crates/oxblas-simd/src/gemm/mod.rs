@@ -170,6 +170,24 @@ pub(crate) fn gemm_with<T: Scalar>(
     if m == 1 {
         return matvec::gemm(isa, alpha, b.t(), a.t(), beta, c.t());
     }
+    // The packed path, compiled once per type in this crate (see `mono`):
+    // the checks above stay generic, so a tiny product called from another
+    // crate does not pay a call more.
+    crate::mono::gemm_blocked(isa, alpha, a, b, beta, c, par)
+}
+
+/// The blocked product: threads over rows or columns of C, or one packed
+/// driver. `gemm_with`'s shapes, after its small-size paths.
+pub(crate) fn blocked<T: Scalar>(
+    isa: Isa,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    par: Par,
+) {
+    let (m, n, k) = (c.rows(), c.cols(), a.cols());
     let threads = par.threads();
     // Saturating: broadcast (zero-stride) inputs can have huge dimensions.
     let work = m.saturating_mul(n).saturating_mul(k);
