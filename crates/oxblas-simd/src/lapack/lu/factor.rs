@@ -14,7 +14,8 @@
 use oxblas_core::{validate, Error, Lu, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
-use crate::gemm::gemm;
+use crate::gemm::trsm::gemm_nt_sub;
+use crate::gemm::{gemm, isa};
 use crate::lapack::util::{self, apply_swaps, split_point, vectorized};
 use crate::team::{with_team, Team};
 
@@ -105,36 +106,104 @@ fn factor_in_place<T: Scalar>(
 ) -> Result<()> {
     let (m, w) = a.shape();
     debug_assert!(m >= w && piv.len() == w);
+    // One thread: each leaf swaps whole rows of `a` at once (contiguous,
+    // one pass per interchange) instead of the recursion swapping the parts
+    // left and right of each panel in separate passes. A team keeps the
+    // recursion's swaps, which it splits by columns.
+    let fused = team.size() == 1;
+    factor_rec(&mut a, 0, w, piv, team, buf, fused)
+}
+
+/// Factors the panel of `a` at rows `off..m`, columns `off..off + w`; `piv`
+/// (length `w`) receives its interchanges relative to row `off`. With
+/// `fused`, every interchange is applied to the whole rows of `a` when its
+/// leaf is done; else only to the panel's columns, and the recursion applies
+/// them to the columns on either side.
+///
+/// Both orders give the same factors: columns right of a panel are not
+/// touched before the panel is done, columns left of it are not touched
+/// after, and the interchanges stay in order.
+fn factor_rec<T: Scalar>(
+    a: &mut MatMut<'_, T>,
+    off: usize,
+    w: usize,
+    piv: &mut [usize],
+    team: &Team,
+    buf: &mut Vec<T>,
+    fused: bool,
+) -> Result<()> {
+    let m = a.rows() - off;
+    debug_assert!(m >= w && piv.len() == w && off + w <= a.cols());
     if w == 0 {
         return Ok(());
     }
     if w <= LEAF {
+        let panel = a.rb_mut().submatrix(off, off, m, w)?;
         vectorized(
             #[inline(always)]
-            || leaf(a.rb_mut(), piv, buf),
+            || leaf(panel, piv, buf),
         );
+        if fused {
+            swap_outside(a.rb_mut(), off, w, piv);
+        }
         return Ok(());
     }
     let n1 = split_point(w);
     let (piv1, piv2) = piv.split_at_mut(n1);
-    let (mut left, right) = a.split_at_col(n1);
-    factor_in_place(left.rb_mut(), piv1, team, buf)?;
-    let mut right = right;
-    swaps(right.rb_mut(), piv1, team);
+    factor_rec(a, off, n1, piv1, team, buf, fused)?;
+    if !fused {
+        swaps(a.rb_mut().submatrix(off, off + n1, m, w - n1)?, piv1, team);
+    }
     {
-        let (l11, l21) = left.rb().split_at_row(n1);
+        let (left, mut right) = a.rb_mut().submatrix(off, off, m, w)?.split_at_col(n1);
+        let (l11, l21) = left.into_ref().split_at_row(n1);
         let (mut r_top, r_bot) = right.rb_mut().split_at_row(n1);
         solve(l11, r_top.rb_mut(), team)?;
         update(l21, r_top.rb(), r_bot, team)?;
     }
-    let (_, r_bot) = right.split_at_row(n1);
-    factor_in_place(r_bot, piv2, team, buf)?;
-    let (_, l_bot) = left.split_at_row(n1);
-    swaps(l_bot, piv2, team);
+    factor_rec(a, off + n1, w - n1, piv2, team, buf, fused)?;
+    if !fused {
+        swaps(a.rb_mut().submatrix(off + n1, off, m - n1, n1)?, piv2, team);
+    }
     for p in piv2.iter_mut() {
         *p += n1;
     }
     Ok(())
+}
+
+/// Applies the interchanges `row off + j <-> row off + piv[j]` to the columns
+/// of `a` outside `off..off + w` (the panel, already swapped by its leaf).
+fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize, piv: &[usize]) {
+    let (rows, cols) = a.shape();
+    let right = off + w;
+    // A real check: the raw swaps below must stay inside the view.
+    assert!(
+        right <= cols && piv.iter().all(|&p| off + p < rows),
+        "swap_outside out of range"
+    );
+    let cs = a.col_stride();
+    for (j, &p) in piv.iter().enumerate() {
+        if p == j {
+            continue;
+        }
+        let x = a.ptr_at_mut(off + j, 0);
+        let y = a.ptr_at_mut(off + p, 0);
+        if cs == 1 {
+            // SAFETY: rows off + j != off + p of the view are disjoint and
+            // hold `cols` contiguous elements each (asserted in range);
+            // `0..off` and `right..cols` are within them.
+            unsafe {
+                core::ptr::swap_nonoverlapping(x, y, off);
+                core::ptr::swap_nonoverlapping(x.add(right), y.add(right), cols - right);
+            }
+        } else {
+            for c in (0..off).chain(right..cols) {
+                let c = c as isize * cs;
+                // SAFETY: column c < cols of two distinct in-range rows.
+                unsafe { core::ptr::swap(x.offset(c), y.offset(c)) };
+            }
+        }
+    }
 }
 
 /// Cuts `len` into at most `parts` ranges, each (but the last) a multiple
@@ -205,8 +274,11 @@ fn update<T: Scalar>(
     let (m, n) = c.shape();
     let k = a.cols();
     let size = team.size();
+    // Chosen once for the whole product, so that every part takes the same
+    // kernel (and the factors stay bitwise those of one thread).
+    let packed = use_packed(m, n, k);
     if size == 1 || m * n * k < PAR_GEMM_MIN || m * n == 0 {
-        return gemm(-T::ONE, a, b, T::ONE, c, Par::Seq);
+        return sub_product(a, b, c, packed);
     }
     if n >= size * 4 * COL_ALIGN || n >= m {
         let at = cuts(n, size, COL_ALIGN);
@@ -217,7 +289,7 @@ fn update<T: Scalar>(
             .collect();
         run_fallible(team, parts, &|(c, j, w)| {
             let bj = b.submatrix(0, j, k, w)?;
-            gemm(-T::ONE, a, bj, T::ONE, c, Par::Seq)
+            sub_product(a, bj, c, packed)
         })
     } else {
         let at = cuts(m, size, 8);
@@ -228,8 +300,34 @@ fn update<T: Scalar>(
             .collect();
         run_fallible(team, parts, &|(c, i, h)| {
             let ai = a.submatrix(i, 0, h, k)?;
-            gemm(-T::ONE, ai, b, T::ONE, c, Par::Seq)
+            sub_product(ai, b, c, packed)
         })
+    }
+}
+
+/// Whether the `m x n x k` update runs [`gemm_nt_sub`]'s packed loops
+/// rather than [`gemm`]: when `gemm` would not take its small-product path
+/// (all three at most 16).
+pub(super) fn use_packed(m: usize, n: usize, k: usize) -> bool {
+    m > 16 || n > 16 || k > 16
+}
+
+/// `c <- c - a b` on the calling thread: with `packed`, by the packed update
+/// `C -= A (B^T)^T` of `crate::gemm::trsm`, whose AVX2 packers transpose the
+/// row-major `a` in registers (the general gemm packs it element by element)
+/// and copy `b`'s rows as they are.
+pub(super) fn sub_product<T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    packed: bool,
+) -> Result<()> {
+    if packed {
+        validate::gemm(Op::Lu, a.shape(), b.shape(), c.shape())?;
+        gemm_nt_sub(isa(), a, b.t(), c);
+        Ok(())
+    } else {
+        gemm(-T::ONE, a, b, T::ONE, c, Par::Seq)
     }
 }
 
