@@ -25,7 +25,12 @@
 use oxblas_core::cast::{cast_mat_mut, cast_mat_ref, cast_slice};
 use oxblas_core::{MatMut, MatRef, Scalar};
 
-use super::microkernel::{Kernel, Portable};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use super::microkernel::{Avx2F32, Avx2F64};
+pub(crate) use super::microkernel::{Kernel, Portable};
+/// The per-thread packing buffers (Cholesky's packed factorization keeps its
+/// panels there too).
+pub(crate) use super::pack::with_buffers;
 use super::{pack, Isa};
 
 /// Solves $X L^T = B$ in place in `b` (`m x k`, any strides) for the
@@ -742,7 +747,7 @@ pub(crate) mod avx {
     /// AVX2 present; the 8 rows of `src` (`rs` apart) readable for `k`
     /// elements, `dst` writable for `8 k`, not overlapping them.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn pack8_f64(src: *const f64, rs: isize, k: usize, dst: *mut f64) {
+    pub(crate) unsafe fn pack8_f64(src: *const f64, rs: isize, k: usize, dst: *mut f64) {
         // SAFETY (whole body): inside the ranges above.
         unsafe {
             let row = |r: usize| src.offset(r as isize * rs);
@@ -771,7 +776,7 @@ pub(crate) mod avx {
     /// # Safety
     /// As for [`pack8_f64`], with the roles of the two swapped.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn unpack8_f64(src: *const f64, k: usize, dst: *mut f64, rs: isize) {
+    pub(crate) unsafe fn unpack8_f64(src: *const f64, k: usize, dst: *mut f64, rs: isize) {
         // SAFETY (whole body): inside the ranges above.
         unsafe {
             let row = |r: usize| dst.offset(r as isize * rs);
@@ -800,7 +805,7 @@ pub(crate) mod avx {
     /// # Safety
     /// As for [`pack8_f64`], with 16 rows and `16 k` elements of `dst`.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn pack16_f32(src: *const f32, rs: isize, k: usize, dst: *mut f32) {
+    pub(crate) unsafe fn pack16_f32(src: *const f32, rs: isize, k: usize, dst: *mut f32) {
         // SAFETY (whole body): inside the ranges above.
         unsafe {
             let row = |r: usize| src.offset(r as isize * rs);
@@ -829,7 +834,7 @@ pub(crate) mod avx {
     /// # Safety
     /// As for [`pack16_f32`], with the roles of the two swapped.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn unpack16_f32(src: *const f32, k: usize, dst: *mut f32, rs: isize) {
+    pub(crate) unsafe fn unpack16_f32(src: *const f32, k: usize, dst: *mut f32, rs: isize) {
         // SAFETY (whole body): inside the ranges above.
         unsafe {
             let row = |r: usize| dst.offset(r as isize * rs);
@@ -863,7 +868,7 @@ pub(crate) mod avx {
     /// `d` readable for 36 and `inv` for 6 elements.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::needless_range_loop)] // tile rows indexed by c and q
-    pub(super) unsafe fn fused_f64(
+    pub(crate) unsafe fn fused_f64(
         kc: usize,
         a: *const f64,
         b: *const f64,
@@ -928,7 +933,7 @@ pub(crate) mod avx {
     /// readable for `16 kc`.
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::needless_range_loop)] // tile rows indexed by c and q
-    pub(super) unsafe fn fused_f32(
+    pub(crate) unsafe fn fused_f32(
         kc: usize,
         a: *const f32,
         b: *const f32,

@@ -10,12 +10,26 @@ use crate::team::Team;
 use crate::lapack::util::{all_finite, split_point};
 use crate::{gemm, level3};
 
-/// Order up to which Cholesky runs its unblocked (Crout) kernel (at most
-/// [`LEAF_MAX`]).
+/// Order up to which the recursive factorization runs the packed one
+/// (`super::packed`) on its diagonal blocks (half that on a team).
 #[cfg(not(test))]
-const LEAF: usize = 128;
+const LEAF: usize = 256;
 #[cfg(test)]
 const LEAF: usize = 11;
+
+/// Orders that the unblocked [`leaf`] factors (after the copy), faster
+/// than packing them (probe_chol chol, ratios to OpenBLAS, leaf against
+/// packed: f64 n = 4 3.5 / 2.7, 8 2.4 / 2.3, 16 1.5 / 1.6; f32 n = 8
+/// 2.2 / 1.5, 16 1.4 / 1.6).
+const TINY: usize = 8;
+
+/// Order up to which one thread factors the whole matrix by the packed
+/// left-looking factorization (`super::packed`) instead of the recursion:
+/// its panels stream from L2 or L3 while its column blocks run, which pays
+/// up to about 1536 (probe_chol chol, alternated with OpenBLAS, ratio
+/// medians: 1024 1.20 against 0.97 recursive, 1536 1.06 against 0.97,
+/// 2048 0.70 against 0.80). Small in tests, so that the recursion runs.
+const WHOLE_MAX: usize = if cfg!(test) { 40 } else { 1536 };
 
 /// Cholesky factorization $A = LL^T$, reading only the lower triangle of `a`.
 ///
@@ -53,6 +67,14 @@ fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> 
     if n == 0 {
         return Ok(Cholesky {
             l: Mat::zeros(0, 0),
+        });
+    }
+    if n > TINY && n <= WHOLE_MAX && team.size() <= 1 {
+        // Straight from `a` into the panels and out into the result: no
+        // separate copy.
+        let data = super::packed::factor_to_vec(gemm::isa(), a)?;
+        return Ok(Cholesky {
+            l: Mat::from_vec(n, n, data)?,
         });
     }
     // Copy each row's lower part, check it (vectorized), zero the rest; the
@@ -253,15 +275,18 @@ fn padded_stride<T>(n: usize) -> usize {
 /// Factors the lower triangle of `a` in place (`offset`: the index of its
 /// first pivot in the whole matrix, for the error). `a` has unit column
 /// stride (it is always a block of the row-major copy made by [`factor`]).
-fn factor_in_place<T: Scalar>(mut a: MatMut<'_, T>, offset: usize, team: &Team) -> Result<()> {
+fn factor_in_place<T: Scalar>(a: MatMut<'_, T>, offset: usize, team: &Team) -> Result<()> {
     let n = a.rows();
     debug_assert!(n <= 1 || a.col_stride() == 1);
     // The leaf runs on one thread while the team waits: with a team, leaves
     // half as wide (a quarter of the serial flops; the solves and updates
     // that replace them are split).
     let leaf_max = if team.size() > 1 { LEAF / 2 } else { LEAF };
+    if n <= TINY {
+        return leaf(a, offset);
+    }
     if n <= leaf_max {
-        return leaf(a.rb_mut(), offset);
+        return super::packed::factor_in_place(gemm::isa(), a, offset);
     }
     let n1 = split_point(n);
     let (top, bot) = a.split_at_row(n1);
@@ -336,12 +361,12 @@ fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
         gemm::trsm::syrk_lower_sub(isa, mine, tri);
     });
 }
-
 /// Largest order [`leaf`] takes (the size of its array of reciprocals;
 /// tests run it up to this order directly).
 const LEAF_MAX: usize = 128;
 
-/// Unblocked left-looking Cholesky of a block of order at most `LEAF`, four
+/// Unblocked left-looking Cholesky of a block of order at most [`LEAF_MAX`]
+/// (used up to order [`TINY`]), four
 /// columns at a time: the 4 x 4 diagonal block is updated by the Gram matrix
 /// of its rows (dot products of contiguous rows) and factored in place, then
 /// the rows below solve for the same four columns (level 3's panel kernel:

@@ -1,15 +1,23 @@
 //! Cholesky factorization $A = LL^T$ of a symmetric positive definite
 //! matrix, with solves and the inverse.
 //!
-//! Recursive (potrf-style): the leading block is factored, the block below
-//! it solved against $L_{11}^T$, the trailing block updated by a rank-k
-//! product and factored in turn. The solve is level 3's row-wise right-side
-//! trsm, which runs on packed panels (`gemm::trsm`: the gemm microkernel
-//! updates each tile and the tile's small triangular solve follows in
-//! registers); the update is `gemm::trsm`'s packed loop nest restricted to
-//! the lower triangle. Both pack with AVX2 transposes where they apply.
-//! Blocks at most `LEAF` wide run a left-looking kernel on 4 x 4 tiles of
-//! dot products, four columns at a time, in row chunks that stay in L1.
+//! One thread factors matrices up to a moderate order (1536) by a packed
+//! left-looking kernel (`packed`): the lower triangle is read straight
+//! into row panels of the gemm microkernel's layout, columns are computed
+//! six at a time by microkernel tiles that update and solve in registers,
+//! and the panels are written straight out as the result (no separate
+//! copy of the matrix).
+//!
+//! Larger matrices, and matrices from order 512 on a thread team, are
+//! factored recursively (potrf-style) on a row-major copy: the leading
+//! block is factored, the block below it solved against $L_{11}^T$, the
+//! trailing block updated by a rank-k product and factored in turn. The
+//! solve is level 3's row-wise right-side trsm, which runs on packed panels
+//! (`gemm::trsm`: the gemm microkernel updates each tile and the tile's
+//! small triangular solve follows in registers); the update is
+//! `gemm::trsm`'s packed loop nest restricted to the lower triangle. Both
+//! pack with AVX2 transposes where they apply. Blocks at most `LEAF` wide
+//! (256) run the packed kernel in place.
 //!
 //! With more than one thread (from order 512) the whole call runs inside one
 //! spinning thread team (`crate::team`): the copy-in, the solves (row
@@ -31,6 +39,7 @@
 //! ```
 
 mod factor;
+mod packed;
 mod solve;
 #[cfg(test)]
 mod tests;

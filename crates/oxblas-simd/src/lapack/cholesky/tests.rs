@@ -264,6 +264,154 @@ fn squeeze_in_blocks_keeps_every_row() {
     }
 }
 
+/// Isas the packed factorization is tested with: the portable kernel
+/// always, and the detected one (AVX2 transposes and fused tiles).
+fn packed_isas() -> Vec<crate::gemm::Isa> {
+    let mut isas = vec![crate::gemm::Isa::Portable];
+    if crate::gemm::isa() != crate::gemm::Isa::Portable {
+        isas.push(crate::gemm::isa());
+    }
+    isas
+}
+
+/// The packed factorization alone, into a new matrix (from a row-major, a
+/// column-major and a strided view) and in place (inside a wider matrix,
+/// whose columns right of the block must stay untouched), with a failing
+/// pivot at `bad`.
+fn packed_case<T: Scalar>(isa: crate::gemm::Isa, n: usize, bad: Option<usize>) {
+    let mut a = spd::<T>(n, 17 + n as u64);
+    if let Some(k) = bad {
+        a[(k, k)] = T::from_f64(-1e3 * n as f64);
+    }
+    let full = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { a[(j, i)] });
+    // Upper triangle NaN: it must not be read.
+    let lower_only = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { T::NAN });
+    let colmajor = lower_only.transpose();
+    let mut buf = vec![T::NAN; 3 * n * n + 3];
+    for i in 0..n {
+        for j in 0..n {
+            buf[i * 3 + j * 3 * n] = lower_only[(i, j)];
+        }
+    }
+    let strided = MatRef::from_parts(&buf, 0, n, n, 3, 3 * n as isize).unwrap();
+    let views = [lower_only.as_ref(), colmajor.as_ref().t(), strided];
+    let mut first: Option<Vec<T>> = None;
+    for (v, view) in views.into_iter().enumerate() {
+        let got = super::packed::factor_to_vec(isa, view);
+        if let Some(k) = bad {
+            assert_eq!(
+                got,
+                Err(Error::NotPositiveDefinite { index: k }),
+                "n {n} view {v}"
+            );
+            continue;
+        }
+        let l = Mat::from_vec(n, n, got.unwrap()).unwrap();
+        for i in 0..n {
+            for j in i + 1..n {
+                assert_eq!(l[(i, j)], T::ZERO, "n {n} view {v}: upper ({i}, {j})");
+            }
+        }
+        let llt = matmul(l.as_ref(), l.t());
+        let r = rel_residual(full.as_ref(), llt.as_ref(), n);
+        assert!(r <= TOL, "packed n = {n} view {v}: ||A - LL^T|| ratio {r}");
+        match &first {
+            None => first = Some(l.into_vec()),
+            Some(f) => assert_eq!(f, l.as_slice(), "n {n}: views differ"),
+        }
+    }
+    // In place, in the top-left corner of a wider matrix.
+    let wide = n + 5;
+    let mut w = Mat::from_fn(n, wide, |i, j| {
+        if j <= i {
+            a[(i, j)]
+        } else if j < n {
+            T::ZERO
+        } else {
+            T::from_f64(7.0)
+        }
+    });
+    let (block, _) = w.as_mut().split_at_col(n);
+    let got = super::packed::factor_in_place(isa, block, 3);
+    if let Some(k) = bad {
+        assert_eq!(
+            got,
+            Err(Error::NotPositiveDefinite { index: 3 + k }),
+            "n {n}"
+        );
+        return;
+    }
+    got.unwrap();
+    for i in 0..n {
+        for j in 0..wide {
+            let v = w[(i, j)];
+            if j >= n {
+                assert_eq!(v, T::from_f64(7.0), "n {n}: ({i}, {j}) outside written");
+            } else if j > i {
+                assert_eq!(v, T::ZERO, "n {n}: upper ({i}, {j})");
+            } else {
+                assert_eq!(
+                    v,
+                    first.as_ref().unwrap()[i * n + j],
+                    "n {n}: in place differs"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn packed_every_order_and_failing_pivots() {
+    for isa in packed_isas() {
+        for n in (1..=50).chain([63, 64, 65, 95, 96, 97, 127, 128, 129, 191, 200]) {
+            packed_case::<f64>(isa, n, None);
+            packed_case::<f32>(isa, n, None);
+        }
+        for n in [1usize, 2, 7, 13, 17, 33, 50] {
+            for k in 0..n {
+                packed_case::<f64>(isa, n, Some(k));
+                packed_case::<f32>(isa, n, Some(k));
+            }
+        }
+        for (n, k) in [(128usize, 100usize), (129, 128), (200, 137)] {
+            packed_case::<f64>(isa, n, Some(k));
+            packed_case::<f32>(isa, n, Some(k));
+        }
+    }
+}
+
+#[test]
+fn packed_non_finite_lower_triangle() {
+    for isa in packed_isas() {
+        for (n, i, j) in [
+            (1usize, 0usize, 0usize),
+            (9, 8, 0),
+            (20, 17, 16),
+            (40, 39, 39),
+        ] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut a = spd::<f64>(n, 1);
+                a[(i, j)] = bad;
+                assert_eq!(
+                    super::packed::factor_to_vec(isa, a.as_ref()),
+                    Err(Error::NonFinite {
+                        op: oxblas_core::Op::Cholesky
+                    })
+                );
+                let mut a = spd::<f32>(n, 1);
+                // A failing pivot before it must not win over the NaN.
+                a[(0, 0)] = -1.0;
+                a[(i, j)] = bad as f32;
+                assert_eq!(
+                    super::packed::factor_to_vec(isa, a.as_ref()),
+                    Err(Error::NonFinite {
+                        op: oxblas_core::Op::Cholesky
+                    })
+                );
+            }
+        }
+    }
+}
 /// The leaf alone on every order up to its largest (LEAF is small under
 /// cfg(test), so `factor` never runs leaves of more than 11 rows): row
 /// chunks (8 rows in tests) and 4-column panels, full and partial.

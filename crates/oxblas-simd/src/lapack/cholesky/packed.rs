@@ -1,0 +1,652 @@
+//! Packed left-looking Cholesky: the whole factorization of a block of
+//! moderate order on the gemm microkernel's panels.
+//!
+//! The lower triangle is packed once into row panels of `NR` rows in the
+//! microkernel's B layout (`panel[p * NR + l] = A[i0 + l, p]`, zeros above
+//! the diagonal). Columns are then computed `MR` at a time, left to right
+//! (Crout): for the column block at `j0`, the `MR` rows `j0..` of `L` found
+//! so far (depth `0..j0`) are gathered as the kernel's A operand, and every
+//! row panel at or below the block gets its `MR x NR` tile (depth
+//! `j0..j0 + MR` of the panel, in place) updated by the microkernel,
+//! `T = T - L[j0.., ..j0] L[rows, ..j0]^T`. The one or two panels holding
+//! the diagonal block factor it column by column on whole `NR`-lane
+//! vectors; the panels below solve their tile against it in registers (the
+//! fused AVX2 tiles of `gemm::trsm`, the same as the right-side solve's).
+//! Each element of `L` is written once, and the solved tiles are at once
+//! the B operand of the later column blocks. At the end the panels go back
+//! to rows (AVX2 transposes where they apply).
+//!
+//! Used for the whole matrix up to a moderate order (the input is read
+//! straight into the panels and the result written straight out, so the
+//! matrix is not copied separately) and as the leaf of the recursive
+//! factorization, in place.
+
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
+use oxblas_core::cast::same_type;
+use oxblas_core::{Error, MatMut, MatRef, Op, Result, Scalar};
+
+use crate::gemm::trsm::{with_buffers, Kernel, Portable};
+use crate::gemm::{self, Isa};
+use crate::lapack::util::{all_finite, vectorized};
+
+/// Where the lower triangle is read: element `(i, p)` at `ptr + i rs + p cs`.
+#[derive(Clone, Copy)]
+struct Src<T> {
+    ptr: *const T,
+    rs: isize,
+    cs: isize,
+    /// Check that what is read is finite.
+    check: bool,
+}
+
+/// Where `L` is written: row `i` at `ptr + i rs`, contiguous.
+#[derive(Clone, Copy)]
+struct Dst<T> {
+    ptr: *mut T,
+    rs: isize,
+    /// Also write the zeros right of each row's diagonal panel (to column
+    /// `n`); otherwise only columns up to the end of each row's panel block
+    /// are written (zeros past the diagonal among them).
+    fill: bool,
+}
+
+impl<T> Src<T> {
+    fn cast<U>(self) -> Src<U> {
+        Src {
+            ptr: self.ptr as *const U,
+            rs: self.rs,
+            cs: self.cs,
+            check: self.check,
+        }
+    }
+}
+
+impl<T> Dst<T> {
+    fn cast<U>(self) -> Dst<U> {
+        Dst {
+            ptr: self.ptr as *mut U,
+            rs: self.rs,
+            fill: self.fill,
+        }
+    }
+}
+
+/// The Cholesky factor of the lower triangle of the square `a` (order at
+/// least 1), row-major in a new vector of `n^2` elements (zeros above the
+/// diagonal), on the calling thread.
+///
+/// # Errors
+/// [`Error::NonFinite`] if the lower triangle holds NaN or infinity (checked
+/// before any factorization work), [`Error::NotPositiveDefinite`] at the
+/// first pivot that is not positive.
+pub(super) fn factor_to_vec<T: Scalar>(isa: Isa, a: MatRef<'_, T>) -> Result<Vec<T>> {
+    let n = a.rows();
+    debug_assert_eq!(a.cols(), n);
+    let mut data: Vec<T> = Vec::with_capacity(n * n);
+    let src = Src {
+        ptr: a.as_ptr(),
+        rs: a.row_stride(),
+        cs: a.col_stride(),
+        check: true,
+    };
+    let dst = Dst {
+        ptr: data.as_mut_ptr(),
+        rs: n as isize,
+        fill: true,
+    };
+    // SAFETY: `a` is an n x n view (every (i, p) with p <= i < n readable
+    // through its strides); `data` has room for n rows of n elements,
+    // disjoint from `a` (it is new).
+    unsafe { dispatch(isa, n, 0, src, dst)? };
+    // SAFETY: `dispatch` returned Ok, so the unpacking wrote all n columns
+    // of all n rows (`fill`).
+    unsafe { data.set_len(n * n) };
+    Ok(data)
+}
+
+/// Factors the lower triangle of `a` (unit column stride, or order 1) in
+/// place, writing its upper triangle only within the diagonal blocks of the
+/// panels (with zeros); `offset` is the index of its first pivot in the
+/// whole matrix, for the error.
+///
+/// # Errors
+/// [`Error::NotPositiveDefinite`] at the first pivot that is not positive
+/// (`offset` added); `a` is then partly overwritten.
+pub(super) fn factor_in_place<T: Scalar>(
+    isa: Isa,
+    mut a: MatMut<'_, T>,
+    offset: usize,
+) -> Result<()> {
+    let n = a.rows();
+    debug_assert_eq!(a.cols(), n);
+    if n == 0 {
+        return Ok(());
+    }
+    debug_assert!(n == 1 || a.col_stride() == 1);
+    let (rs, cs) = (a.row_stride(), a.col_stride());
+    let ptr = a.ptr_at_mut(0, 0);
+    let src = Src {
+        ptr: ptr as *const T,
+        rs,
+        cs,
+        check: false,
+    };
+    let dst = Dst {
+        ptr,
+        rs,
+        fill: false,
+    };
+    // SAFETY: `a` is an n x n view borrowed exclusively, rows contiguous;
+    // the packing reads it entirely before the unpacking writes it.
+    unsafe { dispatch(isa, n, offset, src, dst) }
+}
+
+/// [`run`] with the kernel of `isa` for `T`.
+///
+/// # Safety
+/// `src` readable at `(i, p)` for `p <= i < n`; `dst` writable for `n`
+/// elements from each row `i < n` (only up to the end of each row's panel
+/// block without `fill`); `dst` is not read, and is written only after
+/// `src` has been read entirely.
+unsafe fn dispatch<T: Scalar>(
+    isa: Isa,
+    n: usize,
+    offset: usize,
+    src: Src<T>,
+    dst: Dst<T>,
+) -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx2Fma && gemm::isa() == Isa::Avx2Fma {
+        use crate::gemm::trsm::{Avx2F32, Avx2F64};
+        if same_type::<T, f64>() {
+            // SAFETY: T is f64 (the casts are identities); AVX2 present.
+            return unsafe { run::<f64, Avx2F64>(true, n, offset, src.cast(), dst.cast()) };
+        }
+        if same_type::<T, f32>() {
+            // SAFETY: as above, T is f32.
+            return unsafe { run::<f32, Avx2F32>(true, n, offset, src.cast(), dst.cast()) };
+        }
+    }
+    let _ = isa;
+    // SAFETY: the caller's contract; the portable kernel runs anywhere.
+    unsafe { run::<T, Portable<4, 4>>(false, n, offset, src, dst) }
+}
+
+/// The packed factorization with kernel `K` (`avx`: `K` is the AVX2 kernel
+/// for `T`, so the transposing packers and the fused tiles apply).
+///
+/// # Safety
+/// As for [`dispatch`]; with `avx`, AVX2 and FMA are present and `K` is
+/// `Avx2F64` (T = f64) or `Avx2F32` (T = f32).
+unsafe fn run<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    n: usize,
+    offset: usize,
+    src: Src<T>,
+    dst: Dst<T>,
+) -> Result<()> {
+    let (mr, nr) = (K::MR, K::NR);
+    let blocks = n.div_ceil(mr);
+    let kpad = blocks * mr;
+    let panels = n.div_ceil(nr);
+    with_buffers(|abuf, bbuf| {
+        let bp = bbuf.slice::<T>(panels * nr * kpad).as_mut_ptr();
+        let work = abuf.slice::<T>(mr * kpad + mr * mr + mr).as_mut_ptr();
+        vectorized(
+            #[inline(always)]
+            || {
+                // SAFETY (whole block): `bp` holds panels * nr * kpad
+                // elements and `work` mr * kpad + mr * mr + mr (both
+                // initialized scratch, used by nothing else meanwhile); the
+                // caller's contract covers `src` and `dst`.
+                unsafe {
+                    if !pack::<T>(avx, n, nr, mr, kpad, src, bp) {
+                        return Err(Error::NonFinite { op: Op::Cholesky });
+                    }
+                    let ap = work;
+                    let coef = work.add(mr * kpad);
+                    let inv = coef.add(mr * mr);
+                    factor_panels::<T, K>(avx, n, offset, kpad, bp, ap, coef, inv)?;
+                    unpack::<T>(avx, n, nr, kpad, bp, dst);
+                }
+                Ok(())
+            },
+        )
+    })
+}
+
+/// Packs the lower triangle from `src` into the panels at `bp` (see the
+/// module documentation; zeros above the diagonal and as deep as any tile
+/// of a panel reaches); returns `false` if `src.check` and a value read is
+/// not finite (the panels are then partly written).
+///
+/// # Safety
+/// `src` as for [`dispatch`]; `bp` writable for `ceil(n / nr) nr kpad`.
+#[inline(always)]
+unsafe fn pack<T: Scalar>(
+    avx: bool,
+    n: usize,
+    nr: usize,
+    mr: usize,
+    kpad: usize,
+    src: Src<T>,
+    bp: *mut T,
+) -> bool {
+    // SAFETY (whole body): every (i, p) read has p <= i < n, every panel
+    // write is below depth kpad of its panel.
+    unsafe {
+        let at = |i: usize, p: usize| *src.ptr.offset(i as isize * src.rs + p as isize * src.cs);
+        for i0 in (0..n).step_by(nr) {
+            let rows = nr.min(n - i0);
+            let panel = bp.add(i0 * kpad);
+            // Depth 0..i0: every row of the panel lies below the diagonal.
+            if rows == nr && i0 > 0 {
+                if !(avx && pack_fast::<T>(nr, src, i0, panel)) {
+                    if src.rs == 1 {
+                        for p in 0..i0 {
+                            let from = src.ptr.offset(i0 as isize + p as isize * src.cs);
+                            core::ptr::copy_nonoverlapping(from, panel.add(p * nr), nr);
+                        }
+                    } else {
+                        for p in 0..i0 {
+                            for l in 0..nr {
+                                *panel.add(p * nr + l) = at(i0 + l, p);
+                            }
+                        }
+                    }
+                }
+            } else {
+                for p in 0..i0 {
+                    for l in 0..nr {
+                        *panel.add(p * nr + l) = if l < rows { at(i0 + l, p) } else { T::ZERO };
+                    }
+                }
+            }
+            // The diagonal block, then zeros.
+            let zend = (i0 + nr + mr).min(kpad);
+            for p in i0..zend {
+                for l in 0..nr {
+                    let v = if l < rows && p <= i0 + l {
+                        at(i0 + l, p)
+                    } else {
+                        T::ZERO
+                    };
+                    *panel.add(p * nr + l) = v;
+                }
+            }
+            if src.check {
+                let depth = (i0 + nr).min(n);
+                if !all_finite(core::slice::from_raw_parts(panel, depth * nr)) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Depth `0..i0` of the full panel at row `i0` by the AVX2 transposes;
+/// `false` (nothing done) where they do not apply.
+///
+/// # Safety
+/// As for [`pack`], with AVX2 present and the panel full.
+#[inline(always)]
+unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::gemm::trsm::avx;
+        if src.cs != 1 {
+            return false;
+        }
+        let from = src.ptr.wrapping_offset(i0 as isize * src.rs);
+        // SAFETY: rows i0..i0 + nr of `src` hold i0 contiguous readable
+        // elements (below the diagonal); the panel holds nr * i0; AVX2 is
+        // present; T is the type named by the case.
+        unsafe {
+            if nr == 8 && same_type::<T, f64>() {
+                avx::pack8_f64(from as *const f64, src.rs, i0, panel as *mut f64);
+                return true;
+            }
+            if nr == 16 && same_type::<T, f32>() {
+                avx::pack16_f32(from as *const f32, src.rs, i0, panel as *mut f32);
+                return true;
+            }
+        }
+        false
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (nr, src, i0, panel);
+        false
+    }
+}
+
+/// Writes the panels back to rows: row `i` of panel `i0` gets depth
+/// `0..min(i0 + nr, n)` (zeros past the diagonal), and with `dst.fill` zeros
+/// to column `n`.
+///
+/// # Safety
+/// As for [`dispatch`]; `bp` holds the factored panels.
+#[inline(always)]
+unsafe fn unpack<T: Scalar>(
+    avx: bool,
+    n: usize,
+    nr: usize,
+    kpad: usize,
+    bp: *const T,
+    dst: Dst<T>,
+) {
+    // SAFETY (whole body): inside the panels and the rows of `dst`.
+    unsafe {
+        for i0 in (0..n).step_by(nr) {
+            let rows = nr.min(n - i0);
+            let depth = (i0 + nr).min(n);
+            let panel = bp.add(i0 * kpad);
+            let row0 = dst.ptr.offset(i0 as isize * dst.rs);
+            if !(rows == nr && avx && unpack_fast::<T>(nr, panel, depth, row0, dst.rs)) {
+                for l in 0..rows {
+                    let row = row0.offset(l as isize * dst.rs);
+                    for p in 0..depth {
+                        *row.add(p) = *panel.add(p * nr + l);
+                    }
+                }
+            }
+            if dst.fill && depth < n {
+                for l in 0..rows {
+                    let row = row0.offset(l as isize * dst.rs);
+                    core::slice::from_raw_parts_mut(row.add(depth), n - depth).fill(T::ZERO);
+                }
+            }
+        }
+    }
+}
+
+/// [`unpack`] of one full panel by the AVX2 transposes; `false` (nothing
+/// done) where they do not apply.
+///
+/// # Safety
+/// As for [`unpack`], with AVX2 present.
+#[inline(always)]
+unsafe fn unpack_fast<T: Scalar>(
+    nr: usize,
+    panel: *const T,
+    depth: usize,
+    row0: *mut T,
+    rs: isize,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::gemm::trsm::avx;
+        // SAFETY: the nr rows from `row0` (rs apart) are writable for
+        // `depth` contiguous elements, the panel readable for nr * depth;
+        // AVX2 present; T is the type named by the case.
+        unsafe {
+            if nr == 8 && same_type::<T, f64>() {
+                avx::unpack8_f64(panel as *const f64, depth, row0 as *mut f64, rs);
+                return true;
+            }
+            if nr == 16 && same_type::<T, f32>() {
+                avx::unpack16_f32(panel as *const f32, depth, row0 as *mut f32, rs);
+                return true;
+            }
+        }
+        false
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (nr, panel, depth, row0, rs);
+        false
+    }
+}
+
+/// The column blocks (see the module documentation) on the packed panels.
+///
+/// # Safety
+/// `bp` holds the packed panels (`ceil(n / NR)` of `NR * kpad`), `ap` room
+/// for `MR * kpad`, `coef` for `MR * MR` and `inv` for `MR` elements, all
+/// disjoint; with `avx`, as for [`run`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    n: usize,
+    offset: usize,
+    kpad: usize,
+    bp: *mut T,
+    ap: *mut T,
+    coef: *mut T,
+    inv: *mut T,
+) -> Result<()> {
+    let (mr, nr) = (K::MR, K::NR);
+    debug_assert!(mr <= 16);
+    let ps = nr * kpad;
+    let panels = n.div_ceil(nr);
+    // SAFETY (whole body): the offsets stay inside the buffers (tiles end
+    // at depth j0 + mr <= kpad).
+    unsafe {
+        for j0 in (0..n).step_by(mr) {
+            let w = mr.min(n - j0);
+            // The A operand: rows j0..j0 + w of L at depth 0..j0, zero rows
+            // past n.
+            gather::<T>(j0, w, mr, nr, ps, bp, ap);
+            let (qd0, qd1) = (j0 / nr, (j0 + w - 1) / nr);
+            let tile = |q: usize| bp.add(q * ps + j0 * nr);
+            if j0 > 0 {
+                for q in qd0..=qd1 {
+                    K::run(
+                        j0,
+                        ap,
+                        bp.add(q * ps),
+                        tile(q),
+                        nr as isize,
+                        1,
+                        mr,
+                        nr,
+                        -T::ONE,
+                        T::ONE,
+                    );
+                }
+            }
+            // The diagonal block, column by column on the diagonal panels'
+            // tiles: row c of a tile is column j0 + c of its nr rows.
+            for x in 0..mr * mr {
+                *coef.add(x) = T::ZERO;
+            }
+            for x in 0..mr {
+                *inv.add(x) = T::ZERO;
+            }
+            for c in 0..w {
+                let row = j0 + c;
+                let (qc, lc) = (row / nr, row % nr);
+                for q2 in 0..c {
+                    *coef.add(c * mr + q2) = *tile(qc).add(q2 * nr + lc);
+                }
+                for q in qd0..=qd1 {
+                    let t = tile(q);
+                    for q2 in 0..c {
+                        let d = -*coef.add(c * mr + q2);
+                        for l in 0..nr {
+                            let y = t.add(c * nr + l);
+                            *y = d.mul_add(*t.add(q2 * nr + l), *y);
+                        }
+                    }
+                }
+                let pivot = *tile(qc).add(c * nr + lc);
+                // Not positive (or NaN): the leading minor of this order fails.
+                let positive = pivot > T::ZERO;
+                if !positive {
+                    return Err(Error::NotPositiveDefinite {
+                        index: offset + row,
+                    });
+                }
+                let s = pivot.sqrt();
+                let iv = T::ONE / s;
+                *inv.add(c) = iv;
+                for q in qd0..=qd1 {
+                    let t = tile(q).add(c * nr);
+                    for l in 0..nr {
+                        let r = q * nr + l;
+                        let y = t.add(l);
+                        *y = if r > row {
+                            *y * iv
+                        } else if r == row {
+                            s
+                        } else {
+                            T::ZERO
+                        };
+                    }
+                }
+            }
+            for q in qd0..=qd1 {
+                for x in w * nr..mr * nr {
+                    *tile(q).add(x) = T::ZERO;
+                }
+            }
+            // The panels below: update and solve each tile.
+            for q in qd1 + 1..panels {
+                solve_tile::<T, K>(avx, j0, ap, bp.add(q * ps), coef, inv);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies rows `j0..j0 + w` of the panels at `bp` (depth `0..j0`) into
+/// the A operand layout at `ap` (`ap[p * mr + c]`, zero rows from `w`).
+///
+/// # Safety
+/// As for [`factor_panels`].
+#[inline(always)]
+unsafe fn gather<T: Scalar>(
+    j0: usize,
+    w: usize,
+    mr: usize,
+    nr: usize,
+    ps: usize,
+    bp: *const T,
+    ap: *mut T,
+) {
+    let (q0, l0) = (j0 / nr, j0 % nr);
+    // SAFETY (whole body): rows j0..j0 + w lie in panels q0 and q0 + 1,
+    // depth 0..j0 of them inside `bp`; `ap` holds mr * j0.
+    unsafe {
+        let pa = bp.add(q0 * ps + l0);
+        let pb = bp.add((q0 + 1) * ps);
+        if mr == 6 && w == 6 {
+            // The six rows: lanes l0.. of one panel, maybe the first lanes
+            // of the next.
+            match nr - l0 {
+                k if k >= 6 => return gather_fixed::<T, 6, 0>(j0, nr, pa, pb, ap),
+                4 => return gather_fixed::<T, 4, 2>(j0, nr, pa, pb, ap),
+                2 => return gather_fixed::<T, 2, 4>(j0, nr, pa, pb, ap),
+                _ => {}
+            }
+        }
+        let mut offs = [0usize; 16];
+        for (c, o) in offs.iter_mut().enumerate().take(w) {
+            let r = j0 + c;
+            *o = (r / nr) * ps + r % nr;
+        }
+        for p in 0..j0 {
+            for (c, &o) in offs.iter().enumerate().take(mr) {
+                *ap.add(p * mr + c) = if c < w { *bp.add(o + p * nr) } else { T::ZERO };
+            }
+        }
+    }
+}
+
+/// [`gather`] of six rows, `A` from lanes of `pa` and `B` from `pb`.
+///
+/// # Safety
+/// As for [`gather`] (`pa`, `pb` readable for `A` / `B` lanes at every
+/// depth below `j0`).
+#[inline(always)]
+unsafe fn gather_fixed<T: Scalar, const A: usize, const B: usize>(
+    j0: usize,
+    nr: usize,
+    pa: *const T,
+    pb: *const T,
+    ap: *mut T,
+) {
+    // SAFETY: as the caller guarantees; A + B = 6.
+    unsafe {
+        for p in 0..j0 {
+            core::ptr::copy_nonoverlapping(pa.add(p * nr), ap.add(p * 6), A);
+            if B > 0 {
+                core::ptr::copy_nonoverlapping(pb.add(p * nr), ap.add(p * 6 + A), B);
+            }
+        }
+    }
+}
+
+/// `T = T - A B` for the tile at depth `j0` of `panel` (B: the panel's
+/// depth `0..j0`), then row `c` of it becomes
+/// `(T[c] - sum_{q < c} coef[c mr + q] T[q]) * inv[c]`.
+///
+/// # Safety
+/// As for [`factor_panels`]; `panel` holds depth `j0 + MR`.
+#[inline(always)]
+unsafe fn solve_tile<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    j0: usize,
+    ap: *const T,
+    panel: *mut T,
+    coef: *const T,
+    inv: *const T,
+) {
+    let (mr, nr) = (K::MR, K::NR);
+    #[cfg(target_arch = "x86_64")]
+    if avx && mr == 6 {
+        use crate::gemm::trsm::avx;
+        // SAFETY: the panels and operands as the caller guarantees; AVX2
+        // and FMA present (`avx`); T is the type named by the case.
+        unsafe {
+            if nr == 8 && same_type::<T, f64>() {
+                let p = panel as *mut f64;
+                avx::fused_f64(
+                    j0,
+                    ap as *const f64,
+                    p,
+                    p.add(j0 * 8),
+                    coef as *const f64,
+                    inv as *const f64,
+                );
+                return;
+            }
+            if nr == 16 && same_type::<T, f32>() {
+                let p = panel as *mut f32;
+                avx::fused_f32(
+                    j0,
+                    ap as *const f32,
+                    p,
+                    p.add(j0 * 16),
+                    coef as *const f32,
+                    inv as *const f32,
+                );
+                return;
+            }
+        }
+    }
+    let _ = avx;
+    // SAFETY: as above; the tile (depth j0..j0 + mr) is disjoint from the
+    // B operand (depth 0..j0).
+    unsafe {
+        let t = panel.add(j0 * nr);
+        if j0 > 0 {
+            K::run(j0, ap, panel, t, nr as isize, 1, mr, nr, -T::ONE, T::ONE);
+        }
+        for c in 0..mr {
+            for q in 0..c {
+                let d = -*coef.add(c * mr + q);
+                for l in 0..nr {
+                    let y = t.add(c * nr + l);
+                    *y = d.mul_add(*t.add(q * nr + l), *y);
+                }
+            }
+            let s = *inv.add(c);
+            for l in 0..nr {
+                *t.add(c * nr + l) *= s;
+            }
+        }
+    }
+}
