@@ -173,7 +173,7 @@ fn factor_rec<T: Scalar>(
 
 /// Applies the interchanges `row off + j <-> row off + piv[j]` to the columns
 /// of `a` outside `off..off + w` (the panel, already swapped by its leaf).
-fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize, piv: &[usize]) {
+pub(super) fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize, piv: &[usize]) {
     let (rows, cols) = a.shape();
     let right = off + w;
     // A real check: the raw swaps below must stay inside the view.

@@ -532,3 +532,27 @@ fn getri_inverse_residuals() {
     assert!(f.zero_pivot().is_some());
     assert!(matches!(inverse(&f), Err(Error::Singular { .. })));
 }
+
+/// The one-thread leaves' whole-row interchanges leave the panel's columns
+/// alone and swap the rest of each row, for row-major and column-major
+/// (transposed) views alike, as the recursion's separate swaps would.
+#[test]
+fn swap_outside_swaps_all_but_the_panel() {
+    let (n, off, w) = (9usize, 2usize, 3usize);
+    let piv = [4usize, 1, 6]; // relative to row `off`; the middle one stays
+    let a = random::<f64>(n, n, 5);
+    let mut want = a.clone();
+    for (j, &p) in piv.iter().enumerate() {
+        for c in (0..off).chain(off + w..n) {
+            let t = want[(off + j, c)];
+            want[(off + j, c)] = want[(off + p, c)];
+            want[(off + p, c)] = t;
+        }
+    }
+    let mut row_major = a.clone();
+    factor::swap_outside(row_major.as_mut(), off, w, &piv);
+    assert_eq!(row_major, want);
+    let mut col_major = a.transpose();
+    factor::swap_outside(col_major.as_mut().t(), off, w, &piv);
+    assert_eq!(col_major.transpose(), want);
+}
