@@ -771,6 +771,98 @@ pub(crate) mod avx {
         }
     }
 
+    /// [`pack8_f64`] that also checks what it reads: returns `false` if an
+    /// element is NaN or infinite (`x * 0` summed, NaN for those).
+    ///
+    /// # Safety
+    /// As for [`pack8_f64`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn pack8_f64_finite(
+        src: *const f64,
+        rs: isize,
+        k: usize,
+        dst: *mut f64,
+    ) -> bool {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| src.offset(r as isize * rs);
+            let zero = _mm256_setzero_pd();
+            let mut acc = [_mm256_setzero_pd(); 2];
+            let mut p = 0;
+            while p + 4 <= k {
+                for (h, a) in acc.iter_mut().enumerate() {
+                    let v: [__m256d; 4] =
+                        core::array::from_fn(|i| _mm256_loadu_pd(row(4 * h + i).add(p)));
+                    for x in v {
+                        *a = _mm256_fmadd_pd(x, zero, *a);
+                    }
+                    let t = transpose4(v);
+                    for (j, v) in t.iter().enumerate() {
+                        _mm256_storeu_pd(dst.add((p + j) * 8 + 4 * h), *v);
+                    }
+                }
+                p += 4;
+            }
+            let mut s = 0.0;
+            for p in p..k {
+                for r in 0..8 {
+                    let x = *row(r).add(p);
+                    s += x * 0.0;
+                    *dst.add(p * 8 + r) = x;
+                }
+            }
+            let mut lanes = [0.0; 4];
+            _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(acc[0], acc[1]));
+            lanes.iter().fold(s, |a, &b| a + b) == 0.0
+        }
+    }
+
+    /// [`pack16_f32`] that also checks what it reads (as
+    /// [`pack8_f64_finite`]).
+    ///
+    /// # Safety
+    /// As for [`pack16_f32`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) unsafe fn pack16_f32_finite(
+        src: *const f32,
+        rs: isize,
+        k: usize,
+        dst: *mut f32,
+    ) -> bool {
+        // SAFETY (whole body): inside the ranges above.
+        unsafe {
+            let row = |r: usize| src.offset(r as isize * rs);
+            let zero = _mm256_setzero_ps();
+            let mut acc = [_mm256_setzero_ps(); 2];
+            let mut p = 0;
+            while p + 8 <= k {
+                for (h, a) in acc.iter_mut().enumerate() {
+                    let v: [__m256; 8] =
+                        core::array::from_fn(|i| _mm256_loadu_ps(row(8 * h + i).add(p)));
+                    for x in v {
+                        *a = _mm256_fmadd_ps(x, zero, *a);
+                    }
+                    let t = transpose8(v);
+                    for (j, v) in t.iter().enumerate() {
+                        _mm256_storeu_ps(dst.add((p + j) * 16 + 8 * h), *v);
+                    }
+                }
+                p += 8;
+            }
+            let mut s = 0.0;
+            for p in p..k {
+                for r in 0..16 {
+                    let x = *row(r).add(p);
+                    s += x * 0.0;
+                    *dst.add(p * 16 + r) = x;
+                }
+            }
+            let mut lanes = [0.0; 8];
+            _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_add_ps(acc[0], acc[1]));
+            lanes.iter().fold(s, |a, &b| a + b) == 0.0
+        }
+    }
+
     /// The inverse of [`pack8_f64`]: `dst[r * rs + p] = src[p * 8 + r]`.
     ///
     /// # Safety

@@ -191,7 +191,9 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
     let panels = n.div_ceil(nr);
     with_buffers(|abuf, bbuf| {
         let bp = bbuf.slice::<T>(panels * nr * kpad).as_mut_ptr();
-        let work = abuf.slice::<T>(mr * kpad + mr * mr + mr).as_mut_ptr();
+        // The A operand, this block's coefficients and reciprocals, then
+        // zeros in place of coefficients and ones in place of reciprocals.
+        let work = abuf.slice::<T>(mr * kpad + 2 * (mr * mr + mr)).as_mut_ptr();
         vectorized(
             #[inline(always)]
             || {
@@ -206,6 +208,12 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
                     let ap = work;
                     let coef = work.add(mr * kpad);
                     let inv = coef.add(mr * mr);
+                    for x in 0..mr * mr {
+                        *coef.add(mr * mr + mr + x) = T::ZERO;
+                    }
+                    for x in 0..mr {
+                        *inv.add(mr * mr + mr + x) = T::ONE;
+                    }
                     factor_panels::<T, K>(avx, n, offset, kpad, bp, ap, coef, inv)?;
                     unpack::<T>(avx, n, nr, kpad, bp, dst);
                 }
@@ -240,8 +248,20 @@ unsafe fn pack<T: Scalar>(
             let rows = nr.min(n - i0);
             let panel = bp.add(i0 * kpad);
             // Depth 0..i0: every row of the panel lies below the diagonal.
+            let mut checked = 0;
             if rows == nr && i0 > 0 {
-                if !(avx && pack_fast::<T>(nr, src, i0, panel)) {
+                let fast = if avx {
+                    pack_fast::<T>(nr, src, i0, panel)
+                } else {
+                    None
+                };
+                if fast == Some(false) {
+                    return false;
+                }
+                if fast.is_some() && src.check {
+                    checked = i0;
+                }
+                if fast.is_none() {
                     if src.rs == 1 {
                         for p in 0..i0 {
                             let from = src.ptr.offset(i0 as isize + p as isize * src.cs);
@@ -264,7 +284,9 @@ unsafe fn pack<T: Scalar>(
             }
             // The diagonal block, then zeros.
             let zend = (i0 + nr + mr).min(kpad);
-            for p in i0..zend {
+            let dend = (i0 + nr).min(zend);
+            core::ptr::write_bytes(panel.add(dend * nr), 0, (zend - dend) * nr);
+            for p in i0..dend {
                 for l in 0..nr {
                     let v = if l < rows && p <= i0 + l {
                         at(i0 + l, p)
@@ -276,7 +298,8 @@ unsafe fn pack<T: Scalar>(
             }
             if src.check {
                 let depth = (i0 + nr).min(n);
-                if !all_finite(core::slice::from_raw_parts(panel, depth * nr)) {
+                let rest = (depth - checked) * nr;
+                if !all_finite(core::slice::from_raw_parts(panel.add(checked * nr), rest)) {
                     return false;
                 }
             }
@@ -285,18 +308,19 @@ unsafe fn pack<T: Scalar>(
     }
 }
 
-/// Depth `0..i0` of the full panel at row `i0` by the AVX2 transposes;
-/// `false` (nothing done) where they do not apply.
+/// Depth `0..i0` of the full panel at row `i0` by the AVX2 transposes
+/// (checking what they read if `src.check`: `Some(false)` on a NaN or
+/// infinity); `None` (nothing done) where they do not apply.
 ///
 /// # Safety
 /// As for [`pack`], with AVX2 present and the panel full.
 #[inline(always)]
-unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T) -> bool {
+unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T) -> Option<bool> {
     #[cfg(target_arch = "x86_64")]
     {
         use crate::gemm::trsm::avx;
         if src.cs != 1 {
-            return false;
+            return None;
         }
         let from = src.ptr.wrapping_offset(i0 as isize * src.rs);
         // SAFETY: rows i0..i0 + nr of `src` hold i0 contiguous readable
@@ -304,20 +328,28 @@ unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T)
         // present; T is the type named by the case.
         unsafe {
             if nr == 8 && same_type::<T, f64>() {
-                avx::pack8_f64(from as *const f64, src.rs, i0, panel as *mut f64);
-                return true;
+                let (from, to) = (from as *const f64, panel as *mut f64);
+                if src.check {
+                    return Some(avx::pack8_f64_finite(from, src.rs, i0, to));
+                }
+                avx::pack8_f64(from, src.rs, i0, to);
+                return Some(true);
             }
             if nr == 16 && same_type::<T, f32>() {
-                avx::pack16_f32(from as *const f32, src.rs, i0, panel as *mut f32);
-                return true;
+                let (from, to) = (from as *const f32, panel as *mut f32);
+                if src.check {
+                    return Some(avx::pack16_f32_finite(from, src.rs, i0, to));
+                }
+                avx::pack16_f32(from, src.rs, i0, to);
+                return Some(true);
             }
         }
-        false
+        None
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = (nr, src, i0, panel);
-        false
+        None
     }
 }
 
@@ -404,7 +436,8 @@ unsafe fn unpack_fast<T: Scalar>(
 /// # Safety
 /// `bp` holds the packed panels (`ceil(n / NR)` of `NR * kpad`), `ap` room
 /// for `MR * kpad`, `coef` for `MR * MR` and `inv` for `MR` elements, all
-/// disjoint; with `avx`, as for [`run`].
+/// disjoint; `MR * MR + MR` elements after `coef` hold zeros and as many
+/// after `inv` ones (`MR` of them); with `avx`, as for [`run`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
@@ -431,7 +464,20 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
             gather::<T>(j0, w, mr, nr, ps, bp, ap);
             let (qd0, qd1) = (j0 / nr, (j0 + w - 1) / nr);
             let tile = |q: usize| bp.add(q * ps + j0 * nr);
-            if j0 > 0 {
+            if j0 > 0 && avx {
+                // The fused tile with no coupling and unit scales: the
+                // update alone (x * 1 is exact).
+                for q in qd0..=qd1 {
+                    solve_tile::<T, K>(
+                        avx,
+                        j0,
+                        ap,
+                        bp.add(q * ps),
+                        coef.add(mr * mr + mr),
+                        inv.add(mr * mr + mr),
+                    );
+                }
+            } else if j0 > 0 {
                 for q in qd0..=qd1 {
                     K::run(
                         j0,

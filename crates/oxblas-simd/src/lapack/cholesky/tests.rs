@@ -383,11 +383,17 @@ fn packed_every_order_and_failing_pivots() {
 #[test]
 fn packed_non_finite_lower_triangle() {
     for isa in packed_isas() {
+        // Partial panels, diagonal blocks, and full panels left of the
+        // diagonal (read by the checking AVX2 transposes: 8 rows f64, 16 f32).
         for (n, i, j) in [
             (1usize, 0usize, 0usize),
             (9, 8, 0),
             (20, 17, 16),
             (40, 39, 39),
+            (40, 20, 5),
+            (40, 35, 3),
+            (64, 63, 50),
+            (64, 47, 31),
         ] {
             for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
                 let mut a = spd::<f64>(n, 1);
