@@ -97,8 +97,16 @@ fn driver<T: Scalar>(
         for ib in (jb..n).step_by(TILE) {
             let ie = (ib + TILE).min(n);
             for i in ib..ie {
-                for j in jb..je.min(i + 1) {
-                    w.data[i + j * n] = a[(i, j)];
+                let je = je.min(i + 1);
+                if let Some(row) = a.row_slice(i) {
+                    // Contiguous rows (the usual row-major input).
+                    for (jj, &x) in row[jb..je].iter().enumerate() {
+                        w.data[i + (jb + jj) * n] = x;
+                    }
+                } else {
+                    for j in jb..je {
+                        w.data[i + j * n] = a[(i, j)];
+                    }
                 }
             }
         }
@@ -186,8 +194,9 @@ pub(crate) fn tridiagonalize<T: Scalar>(
 const TRD_NB: usize = 32;
 /// Below this trailing order the unblocked reduction finishes the job.
 const TRD_NX: usize = 96;
-/// Columns per gemm of the trailing update.
-const TRD_JB: usize = 128;
+/// Columns per gemm of the trailing update (each gemm also fills the unused
+/// upper half of its diagonal block: about `TRD_JB / m` extra work).
+const TRD_JB: usize = 64;
 
 #[inline(always)]
 fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {

@@ -351,6 +351,9 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     }
                     let oldc = c;
                     let rinv = r.recip();
+                    // 1/p alongside 1/r, so that 1/c = r/p below needs no
+                    // second division after gamma (it is on the critical path).
+                    let pinv = p.recip();
                     c = p * rinv;
                     s = bb * rinv;
                     let oldgam = gamma;
@@ -358,7 +361,12 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     gamma = c * (alpha - sigma) - s * oldgam;
                     d[i + 1] = oldgam + (alpha - gamma);
                     p = if c != T::ZERO {
-                        (gamma * gamma) / c
+                        let cinv = r * pinv;
+                        if cinv <= T::MAX {
+                            (gamma * gamma) * cinv
+                        } else {
+                            (gamma * gamma) / c
+                        }
                     } else {
                         oldc * bb
                     };
@@ -417,6 +425,9 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     }
                     let oldc = c;
                     let rinv = r.recip();
+                    // 1/p alongside 1/r, so that 1/c = r/p below needs no
+                    // second division after gamma (it is on the critical path).
+                    let pinv = p.recip();
                     c = p * rinv;
                     s = bb * rinv;
                     let oldgam = gamma;
@@ -424,7 +435,12 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     gamma = c * (alpha - sigma) - s * oldgam;
                     d[i] = oldgam + (alpha - gamma);
                     p = if c != T::ZERO {
-                        (gamma * gamma) / c
+                        let cinv = r * pinv;
+                        if cinv <= T::MAX {
+                            (gamma * gamma) * cinv
+                        } else {
+                            (gamma * gamma) / c
+                        }
                     } else {
                         oldc * bb
                     };

@@ -42,6 +42,24 @@ impl<T: Scalar> ColMat<T> {
     pub(crate) fn from_view(a: MatRef<'_, T>) -> Self {
         let (rows, cols) = a.shape();
         let mut m = Self::zeros(rows, cols);
+        if a.row_slice(0).is_some() && !a.is_col_unit() {
+            // Contiguous rows: transpose tile by tile, so that the rows read
+            // and the columns written both stay in cache.
+            const TILE: usize = 32;
+            for ib in (0..rows).step_by(TILE) {
+                let ie = (ib + TILE).min(rows);
+                for jb in (0..cols).step_by(TILE) {
+                    let je = (jb + TILE).min(cols);
+                    for i in ib..ie {
+                        let row = &a.row_slice(i).expect("contiguous rows")[jb..je];
+                        for (jj, &x) in row.iter().enumerate() {
+                            m.data[i + (jb + jj) * rows] = x;
+                        }
+                    }
+                }
+            }
+            return m;
+        }
         for j in 0..cols {
             let col = &mut m.data[j * rows..(j + 1) * rows];
             for (i, x) in col.iter_mut().enumerate() {

@@ -164,6 +164,48 @@ fn svd_dc_sizes_f32() {
     sizes_random::<f32>();
 }
 
+/// The bidiagonalization's fused pass (one sweep over the trailing matrix
+/// for `A^T u` and `A r`) with zero and repeated columns: right reflectors
+/// with `tau == 0` (a row already reduced), exact rank deficiency, and
+/// orders around the 32-column panels and the 4-column groups of the pass.
+fn rank_deficient<T: Scalar>() {
+    let mut rng = Rng(0x0bad_cafe_2024_0001);
+    for &(m, n) in &[(33, 33), (66, 66), (67, 65), (99, 97), (130, 70)] {
+        let mut a = random(&mut rng, m, n);
+        for i in 0..m {
+            for j in 0..n {
+                if j % 5 == 2 {
+                    a[i * n + j] = 0.0;
+                } else if j % 7 == 3 {
+                    a[i * n + j] = a[i * n + j - 1];
+                }
+            }
+            // The last columns zero: the trailing rows reduce to nothing.
+            for j in n - 3..n {
+                a[i * n + j] = 0.0;
+            }
+        }
+        let s = check::<T>(&a, m, n, None);
+        // Zero columns plus duplicated ones: that many zero values.
+        let zeros = (0..n)
+            .filter(|&j| j % 5 == 2 || j % 7 == 3 || j >= n - 3)
+            .count();
+        let tol = 10.0 * n as f64 * T::EPSILON.to_f64() * s[0];
+        let small = s.iter().filter(|&&x| x <= tol).count();
+        assert_eq!(small, zeros, "zero values ({m}x{n})");
+    }
+}
+
+#[test]
+fn bidiag_fused_rank_deficient_f64() {
+    rank_deficient::<f64>();
+}
+
+#[test]
+fn bidiag_fused_rank_deficient_f32() {
+    rank_deficient::<f32>();
+}
+
 #[test]
 fn svd_dc_prescribed_values() {
     let mut rng = Rng(0xfeed_beef_1357_2468);
