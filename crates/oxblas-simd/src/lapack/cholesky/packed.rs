@@ -214,8 +214,7 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
                     for x in 0..mr {
                         *inv.add(mr * mr + mr + x) = T::ONE;
                     }
-                    factor_panels::<T, K>(avx, n, offset, kpad, bp, ap, coef, inv)?;
-                    unpack::<T>(avx, n, nr, kpad, bp, dst);
+                    factor_panels::<T, K>(avx, n, offset, kpad, bp, ap, coef, inv, dst)?;
                 }
                 Ok(())
             },
@@ -353,13 +352,14 @@ unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T)
     }
 }
 
-/// Writes the panels back to rows: row `i` of panel `i0` gets depth
+/// Writes panels `q0..q1` back to rows: row `i` of panel `i0` gets depth
 /// `0..min(i0 + nr, n)` (zeros past the diagonal), and with `dst.fill` zeros
 /// to column `n`.
 ///
 /// # Safety
 /// As for [`dispatch`]; `bp` holds the factored panels.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn unpack<T: Scalar>(
     avx: bool,
     n: usize,
@@ -367,10 +367,12 @@ unsafe fn unpack<T: Scalar>(
     kpad: usize,
     bp: *const T,
     dst: Dst<T>,
+    q0: usize,
+    q1: usize,
 ) {
     // SAFETY (whole body): inside the panels and the rows of `dst`.
     unsafe {
-        for i0 in (0..n).step_by(nr) {
+        for i0 in (q0 * nr..(q1 * nr).min(n)).step_by(nr) {
             let rows = nr.min(n - i0);
             let depth = (i0 + nr).min(n);
             let panel = bp.add(i0 * kpad);
@@ -437,7 +439,9 @@ unsafe fn unpack_fast<T: Scalar>(
 /// `bp` holds the packed panels (`ceil(n / NR)` of `NR * kpad`), `ap` room
 /// for `MR * kpad`, `coef` for `MR * MR` and `inv` for `MR` elements, all
 /// disjoint; `MR * MR + MR` elements after `coef` hold zeros and as many
-/// after `inv` ones (`MR` of them); with `avx`, as for [`run`].
+/// after `inv` ones (`MR` of them); `dst` as for [`dispatch`] (each panel
+/// is written out there once its last column block is done); with `avx`,
+/// as for [`run`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
@@ -449,8 +453,11 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
     ap: *mut T,
     coef: *mut T,
     inv: *mut T,
+    dst: Dst<T>,
 ) -> Result<()> {
     let (mr, nr) = (K::MR, K::NR);
+    // Panels before this one are written out.
+    let mut out = 0;
     debug_assert!(mr <= 16);
     let ps = nr * kpad;
     let panels = n.div_ceil(nr);
@@ -547,6 +554,13 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
                 for x in w * nr..mr * nr {
                     *tile(q).add(x) = T::ZERO;
                 }
+            }
+            // Panels whose last row is now done go out while they are in
+            // cache.
+            let done = (j0 + w) / nr + usize::from(j0 + w == n);
+            if done > out {
+                unpack::<T>(avx, n, nr, kpad, bp, dst, out, done);
+                out = done;
             }
             // The panels below: update and solve each tile.
             for q in qd1 + 1..panels {
