@@ -748,36 +748,20 @@ pub(crate) mod avx {
     /// elements, `dst` writable for `8 k`, not overlapping them.
     #[target_feature(enable = "avx2,fma")]
     pub(crate) unsafe fn pack8_f64(src: *const f64, rs: isize, k: usize, dst: *mut f64) {
-        // SAFETY (whole body): inside the ranges above.
+        // SAFETY: the caller's contract is this function's.
         unsafe {
-            let row = |r: usize| src.offset(r as isize * rs);
-            let mut p = 0;
-            while p + 4 <= k {
-                for h in 0..2 {
-                    let t = transpose4(core::array::from_fn(|i| {
-                        _mm256_loadu_pd(row(4 * h + i).add(p))
-                    }));
-                    for (j, v) in t.iter().enumerate() {
-                        _mm256_storeu_pd(dst.add((p + j) * 8 + 4 * h), *v);
-                    }
-                }
-                p += 4;
-            }
-            for p in p..k {
-                for r in 0..8 {
-                    *dst.add(p * 8 + r) = *row(r).add(p);
-                }
-            }
+            pack8_f64_checked::<false>(src, rs, k, dst);
         }
     }
 
-    /// [`pack8_f64`] that also checks what it reads: returns `false` if an
-    /// element is NaN or infinite (`x * 0` summed, NaN for those).
+    /// [`pack8_f64`], which is this with `CHECK = false`; with `CHECK` it
+    /// also checks what it reads: returns `false` if an element is NaN or
+    /// infinite (`x * 0` summed, NaN for those), else `true`.
     ///
     /// # Safety
     /// As for [`pack8_f64`].
     #[target_feature(enable = "avx2,fma")]
-    pub(crate) unsafe fn pack8_f64_finite(
+    pub(crate) unsafe fn pack8_f64_checked<const CHECK: bool>(
         src: *const f64,
         rs: isize,
         k: usize,
@@ -793,8 +777,10 @@ pub(crate) mod avx {
                 for (h, a) in acc.iter_mut().enumerate() {
                     let v: [__m256d; 4] =
                         core::array::from_fn(|i| _mm256_loadu_pd(row(4 * h + i).add(p)));
-                    for x in v {
-                        *a = _mm256_fmadd_pd(x, zero, *a);
+                    if CHECK {
+                        for x in v {
+                            *a = _mm256_fmadd_pd(x, zero, *a);
+                        }
                     }
                     let t = transpose4(v);
                     for (j, v) in t.iter().enumerate() {
@@ -807,9 +793,14 @@ pub(crate) mod avx {
             for p in p..k {
                 for r in 0..8 {
                     let x = *row(r).add(p);
-                    s += x * 0.0;
+                    if CHECK {
+                        s += x * 0.0;
+                    }
                     *dst.add(p * 8 + r) = x;
                 }
+            }
+            if !CHECK {
+                return true;
             }
             let mut lanes = [0.0; 4];
             _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(acc[0], acc[1]));
@@ -817,13 +808,13 @@ pub(crate) mod avx {
         }
     }
 
-    /// [`pack16_f32`] that also checks what it reads (as
-    /// [`pack8_f64_finite`]).
+    /// [`pack16_f32`], which is this with `CHECK = false`; with `CHECK` it
+    /// also checks what it reads (as [`pack8_f64_checked`]).
     ///
     /// # Safety
     /// As for [`pack16_f32`].
     #[target_feature(enable = "avx2,fma")]
-    pub(crate) unsafe fn pack16_f32_finite(
+    pub(crate) unsafe fn pack16_f32_checked<const CHECK: bool>(
         src: *const f32,
         rs: isize,
         k: usize,
@@ -839,8 +830,10 @@ pub(crate) mod avx {
                 for (h, a) in acc.iter_mut().enumerate() {
                     let v: [__m256; 8] =
                         core::array::from_fn(|i| _mm256_loadu_ps(row(8 * h + i).add(p)));
-                    for x in v {
-                        *a = _mm256_fmadd_ps(x, zero, *a);
+                    if CHECK {
+                        for x in v {
+                            *a = _mm256_fmadd_ps(x, zero, *a);
+                        }
                     }
                     let t = transpose8(v);
                     for (j, v) in t.iter().enumerate() {
@@ -853,9 +846,14 @@ pub(crate) mod avx {
             for p in p..k {
                 for r in 0..16 {
                     let x = *row(r).add(p);
-                    s += x * 0.0;
+                    if CHECK {
+                        s += x * 0.0;
+                    }
                     *dst.add(p * 16 + r) = x;
                 }
+            }
+            if !CHECK {
+                return true;
             }
             let mut lanes = [0.0; 8];
             _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_add_ps(acc[0], acc[1]));
@@ -898,26 +896,9 @@ pub(crate) mod avx {
     /// As for [`pack8_f64`], with 16 rows and `16 k` elements of `dst`.
     #[target_feature(enable = "avx2,fma")]
     pub(crate) unsafe fn pack16_f32(src: *const f32, rs: isize, k: usize, dst: *mut f32) {
-        // SAFETY (whole body): inside the ranges above.
+        // SAFETY: the caller's contract is this function's.
         unsafe {
-            let row = |r: usize| src.offset(r as isize * rs);
-            let mut p = 0;
-            while p + 8 <= k {
-                for h in 0..2 {
-                    let t = transpose8(core::array::from_fn(|i| {
-                        _mm256_loadu_ps(row(8 * h + i).add(p))
-                    }));
-                    for (j, v) in t.iter().enumerate() {
-                        _mm256_storeu_ps(dst.add((p + j) * 16 + 8 * h), *v);
-                    }
-                }
-                p += 8;
-            }
-            for p in p..k {
-                for r in 0..16 {
-                    *dst.add(p * 16 + r) = *row(r).add(p);
-                }
-            }
+            pack16_f32_checked::<false>(src, rs, k, dst);
         }
     }
 

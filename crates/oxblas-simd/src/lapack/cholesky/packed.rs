@@ -329,7 +329,7 @@ unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T)
             if nr == 8 && same_type::<T, f64>() {
                 let (from, to) = (from as *const f64, panel as *mut f64);
                 if src.check {
-                    return Some(avx::pack8_f64_finite(from, src.rs, i0, to));
+                    return Some(avx::pack8_f64_checked::<true>(from, src.rs, i0, to));
                 }
                 avx::pack8_f64(from, src.rs, i0, to);
                 return Some(true);
@@ -337,7 +337,7 @@ unsafe fn pack_fast<T: Scalar>(nr: usize, src: Src<T>, i0: usize, panel: *mut T)
             if nr == 16 && same_type::<T, f32>() {
                 let (from, to) = (from as *const f32, panel as *mut f32);
                 if src.check {
-                    return Some(avx::pack16_f32_finite(from, src.rs, i0, to));
+                    return Some(avx::pack16_f32_checked::<true>(from, src.rs, i0, to));
                 }
                 avx::pack16_f32(from, src.rs, i0, to);
                 return Some(true);
