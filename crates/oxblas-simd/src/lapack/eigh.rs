@@ -21,7 +21,9 @@ use oxblas_core::{validate, Eigh, Error, Mat, MatMut, MatRef, Op, Result, Scalar
 use super::util::vectorized;
 
 use super::eigh_band::{tridiagonalize_two_stage, BAND, TWO_STAGE_MIN};
-use super::eigh_kernels::{apply_q_left_panels, axpy2, dot2, symv_lower_fused, tridiag_sterf};
+use super::eigh_kernels::{
+    apply_q_left_panels, panel_gemv_n, panel_gemv_t, symv_lower_fused, tridiag_sterf,
+};
 use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
     axpy, dot, householder, max_abs, permute_cols, range_scale, rot, sort_perm, ColMat,
@@ -266,19 +268,21 @@ fn latrd<T: Scalar>(
     wm: &mut ColMat<T>,
 ) {
     let n = a.rows;
-    vm.data.fill(T::ZERO);
-    wm.data.fill(T::ZERO);
-    let mut y1 = vec![T::ZERO; nb];
-    let mut y2 = vec![T::ZERO; nb];
+    // Scratch: coefficients of the panel gemvs.
+    let mut xv = vec![T::ZERO; nb];
+    let mut xw = vec![T::ZERO; nb];
+    let mut w = vec![T::ZERO; n];
     for i in 0..nb {
         let c = i0 + i;
-        // Bring column c up to date with the panel's first i reflectors.
-        {
+        // Bring column c up to date with the panel's first i reflectors:
+        // a[c.., c] -= V[c.., ..i] W[c, ..i]^T + W[c.., ..i] V[c, ..i]^T.
+        if i > 0 {
             for p in 0..i {
-                let (wcp, vcp) = (wm.at(c, p), vm.at(c, p));
-                let col = &mut a.data[c * n + c..(c + 1) * n];
-                axpy2(-wcp, &vm.col(p)[c..], -vcp, &wm.col(p)[c..], col);
+                xv[p] = -wm.at(c, p);
+                xw[p] = -vm.at(c, p);
             }
+            let col = &mut a.data[c * n + c..(c + 1) * n];
+            panel_gemv_n(&vm.data, &wm.data, n, c, &xv[..i], &xw[..i], col);
         }
         d[c] = a.at(c, c);
         let col = a.col_mut(c);
@@ -290,29 +294,24 @@ fn latrd<T: Scalar>(
         // w = tau (A22 v - V (W^T v) - W (V^T v)), rows c+1.., then
         // w -= tau/2 (w . v) v.
         let m = n - c - 1;
-        let mut w = vec![T::ZERO; m];
+        let w = &mut w[..m];
         {
             let v = &vm.col(i)[c + 1..];
-            symv_lower_fused(a, c + 1, T::ONE, v, &mut w);
+            symv_lower_fused(a, c + 1, T::ONE, v, w);
+            // w -= V (W^T v) + W (V^T v).
+            panel_gemv_t(&vm.data, &wm.data, n, c + 1, v, &mut xw[..i], &mut xv[..i]);
             for p in 0..i {
-                (y1[p], y2[p]) = dot2(&wm.col(p)[c + 1..], &vm.col(p)[c + 1..], v);
+                xv[p] = -xv[p];
+                xw[p] = -xw[p];
             }
-            for p in 0..i {
-                axpy2(
-                    -y1[p],
-                    &vm.col(p)[c + 1..],
-                    -y2[p],
-                    &wm.col(p)[c + 1..],
-                    &mut w,
-                );
-            }
+            panel_gemv_n(&vm.data, &wm.data, n, c + 1, &xv[..i], &xw[..i], w);
             for x in w.iter_mut() {
                 *x *= t;
             }
-            let alpha2 = -T::from_f64(0.5) * t * dot(&w, v);
-            axpy(alpha2, v, &mut w);
+            let alpha2 = -T::from_f64(0.5) * t * dot(w, v);
+            axpy(alpha2, v, w);
         }
-        wm.col_mut(i)[c + 1..].copy_from_slice(&w);
+        wm.col_mut(i)[c + 1..].copy_from_slice(w);
         a.set(c + 1, c, beta);
     }
 }

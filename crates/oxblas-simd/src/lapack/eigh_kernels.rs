@@ -142,44 +142,242 @@ impl<E: Elem> pulp::WithSimd for SymvLower<'_, E> {
     }
 }
 
-/// `y += alpha a + beta b` in one pass over `y` (the two rank-one
-/// corrections of a reduction panel column, fused).
+/// `y += sum_p (xv[p] V_p + xw[p] W_p)` over the rows `r0..r0 + y.len()`
+/// of the first `xv.len()` columns of the two column-major panels `vm`,
+/// `wm` (leading dimension `ld`): the panel corrections of the blocked
+/// tridiagonal reduction, as one gemv over `2 k` columns. Four column
+/// pairs per pass over `y` (explicit pulp SIMD for `f32`/`f64`).
 #[inline(always)]
-pub(crate) fn axpy2<T: Scalar>(alpha: T, a: &[T], beta: T, b: &[T], y: &mut [T]) {
-    let n = y.len();
-    let (a, b) = (&a[..n], &b[..n]);
-    for ((yi, &ai), &bi) in y.iter_mut().zip(a).zip(b) {
-        *yi = ai.mul_add(alpha, bi.mul_add(beta, *yi));
+pub(crate) fn panel_gemv_n<T: Scalar>(
+    vm: &[T],
+    wm: &[T],
+    ld: usize,
+    r0: usize,
+    xv: &[T],
+    xw: &[T],
+    y: &mut [T],
+) {
+    let k = xv.len();
+    debug_assert!(xw.len() == k);
+    if k == 0 || y.is_empty() {
+        return;
+    }
+    debug_assert!((k - 1) * ld + r0 + y.len() <= vm.len().min(wm.len()));
+    with_elem!(T, E => {
+        dispatch(PanelGemvN::<E> {
+            vm: cast_slice(vm).expect("E is T"),
+            wm: cast_slice(wm).expect("E is T"),
+            ld,
+            r0,
+            xv: cast_slice(xv).expect("E is T"),
+            xw: cast_slice(xw).expect("E is T"),
+            y: cast_slice_mut(y).expect("E is T"),
+        });
+    });
+}
+
+struct PanelGemvN<'a, E> {
+    vm: &'a [E],
+    wm: &'a [E],
+    ld: usize,
+    r0: usize,
+    xv: &'a [E],
+    xw: &'a [E],
+    y: &'a mut [E],
+}
+
+/// `y += sum_q x[q] cols[q]` for `Q` columns, a register of `y` at a time.
+#[inline(always)]
+fn gemv_n_cols<E: Elem, S: pulp::Simd, const Q: usize>(
+    s: S,
+    cols: [&[E]; Q],
+    x: [E; Q],
+    y: &mut [E],
+) {
+    let len = y.len();
+    let (hy, ty) = E::split_mut::<S>(y);
+    let nv = hy.len();
+    let hs: [&[E::V<S>]; Q] = core::array::from_fn(|q| &E::split::<S>(&cols[q][..len]).0[..nv]);
+    let xs: [E::V<S>; Q] = core::array::from_fn(|q| E::vsplat(s, x[q]));
+    for (i, yv) in hy.iter_mut().enumerate() {
+        let mut acc = *yv;
+        for q in 0..Q {
+            acc = E::vmul_add(s, hs[q][i], xs[q], acc);
+        }
+        *yv = acc;
+    }
+    let t0 = len - ty.len();
+    for (r, yr) in ty.iter_mut().enumerate() {
+        let mut acc = *yr;
+        for q in 0..Q {
+            acc += cols[q][t0 + r] * x[q];
+        }
+        *yr = acc;
     }
 }
 
-/// `(a . v, b . v)` in one pass over `v`, with four independent partial
-/// sums per product so that the loop vectorizes.
-#[inline(always)]
-pub(crate) fn dot2<T: Scalar>(a: &[T], b: &[T], v: &[T]) -> (T, T) {
-    const L: usize = 4;
-    let n = v.len();
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut sa = [T::ZERO; L];
-    let mut sb = [T::ZERO; L];
-    let full = n / L * L;
-    let mut i = 0;
-    while i < full {
-        for l in 0..L {
-            sa[l] = a[i + l].mul_add(v[i + l], sa[l]);
-            sb[l] = b[i + l].mul_add(v[i + l], sb[l]);
+impl<'a, E: Elem> pulp::WithSimd for PanelGemvN<'a, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, s: S) {
+        let PanelGemvN {
+            vm,
+            wm,
+            ld,
+            r0,
+            xv,
+            xw,
+            y,
+        } = self;
+        let len = y.len();
+        let col = |m: &'a [E], p: usize| -> &'a [E] { &m[p * ld + r0..p * ld + r0 + len] };
+        let k = xv.len();
+        let mut p = 0;
+        while p + 4 <= k {
+            let cols = [
+                col(vm, p),
+                col(wm, p),
+                col(vm, p + 1),
+                col(wm, p + 1),
+                col(vm, p + 2),
+                col(wm, p + 2),
+                col(vm, p + 3),
+                col(wm, p + 3),
+            ];
+            let x = [
+                xv[p],
+                xw[p],
+                xv[p + 1],
+                xw[p + 1],
+                xv[p + 2],
+                xw[p + 2],
+                xv[p + 3],
+                xw[p + 3],
+            ];
+            gemv_n_cols::<E, S, 8>(s, cols, x, y);
+            p += 4;
         }
-        i += L;
+        if p + 2 <= k {
+            let cols = [col(vm, p), col(wm, p), col(vm, p + 1), col(wm, p + 1)];
+            let x = [xv[p], xw[p], xv[p + 1], xw[p + 1]];
+            gemv_n_cols::<E, S, 4>(s, cols, x, y);
+            p += 2;
+        }
+        if p < k {
+            gemv_n_cols::<E, S, 2>(s, [col(vm, p), col(wm, p)], [xv[p], xw[p]], y);
+        }
     }
-    let (mut ta, mut tb) = (T::ZERO, T::ZERO);
-    for i in full..n {
-        ta += a[i] * v[i];
-        tb += b[i] * v[i];
+}
+
+/// `dv[p] = V_p . v` and `dw[p] = W_p . v` for the first `dv.len()`
+/// columns of the panels `vm`, `wm` (leading dimension `ld`), over the rows
+/// `r0..r0 + v.len()`: the transposed gemv of the blocked tridiagonal
+/// reduction, four column pairs per pass over `v`.
+#[inline(always)]
+pub(crate) fn panel_gemv_t<T: Scalar>(
+    vm: &[T],
+    wm: &[T],
+    ld: usize,
+    r0: usize,
+    v: &[T],
+    dv: &mut [T],
+    dw: &mut [T],
+) {
+    let k = dv.len();
+    debug_assert!(dw.len() == k);
+    if k == 0 {
+        return;
     }
-    (
-        ta + (sa[0] + sa[1]) + (sa[2] + sa[3]),
-        tb + (sb[0] + sb[1]) + (sb[2] + sb[3]),
-    )
+    debug_assert!((k - 1) * ld + r0 + v.len() <= vm.len().min(wm.len()));
+    with_elem!(T, E => {
+        dispatch(PanelGemvT::<E> {
+            vm: cast_slice(vm).expect("E is T"),
+            wm: cast_slice(wm).expect("E is T"),
+            ld,
+            r0,
+            v: cast_slice(v).expect("E is T"),
+            dv: cast_slice_mut(dv).expect("E is T"),
+            dw: cast_slice_mut(dw).expect("E is T"),
+        });
+    });
+}
+
+struct PanelGemvT<'a, E> {
+    vm: &'a [E],
+    wm: &'a [E],
+    ld: usize,
+    r0: usize,
+    v: &'a [E],
+    dv: &'a mut [E],
+    dw: &'a mut [E],
+}
+
+/// The dot products of `Q` columns with `v`, a register of `v` at a time.
+#[inline(always)]
+fn gemv_t_cols<E: Elem, S: pulp::Simd, const Q: usize>(s: S, cols: [&[E]; Q], v: &[E]) -> [E; Q] {
+    let len = v.len();
+    let (hv, tv) = E::split::<S>(v);
+    let nv = hv.len();
+    let hs: [&[E::V<S>]; Q] = core::array::from_fn(|q| &E::split::<S>(&cols[q][..len]).0[..nv]);
+    let z = E::vsplat(s, E::ZERO);
+    let mut acc = [z; Q];
+    for (i, &vi) in hv.iter().enumerate() {
+        for q in 0..Q {
+            acc[q] = E::vmul_add(s, hs[q][i], vi, acc[q]);
+        }
+    }
+    let t0 = len - tv.len();
+    core::array::from_fn(|q| {
+        let mut t = E::ZERO;
+        for (r, &vr) in tv.iter().enumerate() {
+            t += cols[q][t0 + r] * vr;
+        }
+        t + E::vreduce_sum(s, acc[q])
+    })
+}
+
+impl<'a, E: Elem> pulp::WithSimd for PanelGemvT<'a, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, s: S) {
+        let PanelGemvT {
+            vm,
+            wm,
+            ld,
+            r0,
+            v,
+            dv,
+            dw,
+        } = self;
+        let len = v.len();
+        let col = |m: &'a [E], p: usize| -> &'a [E] { &m[p * ld + r0..p * ld + r0 + len] };
+        let k = dv.len();
+        let mut p = 0;
+        while p + 4 <= k {
+            let cols = [
+                col(vm, p),
+                col(wm, p),
+                col(vm, p + 1),
+                col(wm, p + 1),
+                col(vm, p + 2),
+                col(wm, p + 2),
+                col(vm, p + 3),
+                col(wm, p + 3),
+            ];
+            let r = gemv_t_cols::<E, S, 8>(s, cols, v);
+            for q in 0..4 {
+                dv[p + q] = r[2 * q];
+                dw[p + q] = r[2 * q + 1];
+            }
+            p += 4;
+        }
+        while p < k {
+            let r = gemv_t_cols::<E, S, 2>(s, [col(vm, p), col(wm, p)], v);
+            dv[p] = r[0];
+            dw[p] = r[1];
+            p += 1;
+        }
+    }
 }
 
 /// The root-free QL/QR iteration did not converge within its limit.

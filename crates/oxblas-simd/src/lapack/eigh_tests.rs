@@ -6,7 +6,9 @@
 use oxblas_core::{Error, Mat, MatRef, Scalar};
 
 use super::eigh::{self, tridiag_ql, tridiagonalize};
-use super::eigh_kernels::{apply_q_left_panels, axpy2, dot2, symv_lower_fused, tridiag_sterf};
+use super::eigh_kernels::{
+    apply_q_left_panels, panel_gemv_n, panel_gemv_t, symv_lower_fused, tridiag_sterf,
+};
 use super::spectral_util::{apply_q_left, ColMat};
 
 /// A small xorshift generator: reproducible inputs without dependencies.
@@ -359,28 +361,64 @@ fn eigvalsh_rejects_bad_input() {
 }
 
 #[test]
-fn fused_pair_kernels_match_naive() {
+fn panel_gemv_kernels_match_naive() {
+    // Column counts around the 4-pair groups (0..9) and row counts around
+    // the SIMD widths (4 f64 / 8 f32 lanes), at row offsets that leave the
+    // slices unaligned; entries outside the rows used are NaN, so reading
+    // them would show.
     fn run<T: Scalar>() {
         let mut rng = Rng(21);
-        for &n in &[0usize, 1, 3, 4, 5, 9, 31, 66] {
-            let a: Vec<T> = (0..n).map(|_| T::from_f64(rng.next())).collect();
-            let b: Vec<T> = (0..n).map(|_| T::from_f64(rng.next())).collect();
-            let v: Vec<T> = (0..n).map(|_| T::from_f64(rng.next())).collect();
-            let (da, db) = dot2(&a, &b, &v);
-            let wa: f64 = a.iter().zip(&v).map(|(x, y)| x.to_f64() * y.to_f64()).sum();
-            let wb: f64 = b.iter().zip(&v).map(|(x, y)| x.to_f64() * y.to_f64()).sum();
-            let tol = 2.0 * (n as f64 + 1.0) * eps::<T>();
-            assert!((da.to_f64() - wa).abs() <= tol * n as f64, "dot2 a (n {n})");
-            assert!((db.to_f64() - wb).abs() <= tol * n as f64, "dot2 b (n {n})");
-            let mut y = v.clone();
-            let (al, be) = (T::from_f64(-1.5), T::from_f64(0.25));
-            axpy2(al, &a, be, &b, &mut y);
-            for i in 0..n {
-                let want = v[i].to_f64() - 1.5 * a[i].to_f64() + 0.25 * b[i].to_f64();
-                assert!(
-                    (y[i].to_f64() - want).abs() <= 4.0 * eps::<T>() * 2.0,
-                    "axpy2 (n {n})"
-                );
+        for &len in &[0usize, 1, 3, 4, 5, 8, 9, 17, 31, 66] {
+            for &r0 in &[0usize, 1, 3] {
+                let ld = len + r0 + 2;
+                for k in 0..10usize {
+                    let mut vm = vec![T::from_f64(f64::NAN); ld * k.max(1)];
+                    let mut wm = vm.clone();
+                    for p in 0..k {
+                        for r in 0..len {
+                            vm[p * ld + r0 + r] = T::from_f64(rng.next());
+                            wm[p * ld + r0 + r] = T::from_f64(rng.next());
+                        }
+                    }
+                    let xv: Vec<T> = (0..k).map(|_| T::from_f64(rng.next())).collect();
+                    let xw: Vec<T> = (0..k).map(|_| T::from_f64(rng.next())).collect();
+                    let y0: Vec<T> = (0..len).map(|_| T::from_f64(rng.next())).collect();
+                    let mut y = y0.clone();
+                    panel_gemv_n(&vm, &wm, ld, r0, &xv, &xw, &mut y);
+                    for r in 0..len {
+                        let (mut want, mut scale) = (y0[r].to_f64(), y0[r].to_f64().abs());
+                        for p in 0..k {
+                            let a = xv[p].to_f64() * vm[p * ld + r0 + r].to_f64();
+                            let b = xw[p].to_f64() * wm[p * ld + r0 + r].to_f64();
+                            want += a + b;
+                            scale += a.abs() + b.abs();
+                        }
+                        let err = (y[r].to_f64() - want).abs();
+                        assert!(
+                            err <= 2.0 * (2 * k + 1) as f64 * eps::<T>() * scale,
+                            "gemv_n len {len} r0 {r0} k {k} row {r}: {} vs {want}",
+                            y[r].to_f64()
+                        );
+                    }
+                    let v = y0;
+                    let mut dv = vec![T::from_f64(7.0); k];
+                    let mut dw = dv.clone();
+                    panel_gemv_t(&vm, &wm, ld, r0, &v, &mut dv, &mut dw);
+                    for p in 0..k {
+                        for (m, got) in [(&vm, dv[p]), (&wm, dw[p])] {
+                            let terms =
+                                (0..len).map(|r| m[p * ld + r0 + r].to_f64() * v[r].to_f64());
+                            let want: f64 = terms.clone().sum();
+                            let scale: f64 = terms.map(f64::abs).sum();
+                            let err = (got.to_f64() - want).abs();
+                            assert!(
+                                err <= 2.0 * (len + 1) as f64 * eps::<T>() * scale,
+                                "gemv_t len {len} r0 {r0} k {k} col {p}: {} vs {want}",
+                                got.to_f64()
+                            );
+                        }
+                    }
+                }
             }
         }
     }
