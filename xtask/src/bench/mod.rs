@@ -564,7 +564,11 @@ fn run_generic(op: Op, dtype: DType, n: usize, threads: usize, plan: Plan) -> Ca
 fn openblas_description() -> String {
     #[cfg(feature = "bench")]
     {
-        OpenBlas::description()
+        let timeout = std::env::var(SPIN_ENV).unwrap_or_else(|_| "default (28)".into());
+        format!(
+            "{}; idle workers spin for 2^{timeout} cycles ({SPIN_ENV})",
+            OpenBlas::description()
+        )
     }
     #[cfg(not(feature = "bench"))]
     {
@@ -578,8 +582,50 @@ fn rustc_version() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// OpenBLAS's setting of how long (2^x cycles) an idle worker thread spins
+/// before it sleeps; read once, when the library is loaded.
+#[cfg(feature = "bench")]
+const SPIN_ENV: &str = "OPENBLAS_THREAD_TIMEOUT";
+
+/// The value the benchmark runs OpenBLAS with unless the caller set one:
+/// 2^20 cycles, about 0.4 ms here.
+///
+/// Why: with the default (2^28 cycles, about 0.1 s) OpenBLAS's worker keeps
+/// a core busy long after each threaded call returns, so a multi-threaded
+/// simd call timed right after it ran on one free core (measured: simd
+/// dgemm 256 with 2 threads 3.2 ms right after an OpenBLAS call against
+/// 0.8 ms back to back; 32 ms of CPU burnt in a 100 ms sleep after one
+/// OpenBLAS call, 0.4 ms with this setting). The benchmark alternates the
+/// backends call batch by call batch, so every simd and dispatcher time with
+/// threads would pay for OpenBLAS's spinning, which a program calling one
+/// backend at a time does not. Within a batch OpenBLAS's calls follow each
+/// other at once, so its own times do not change.
+#[cfg(feature = "bench")]
+const SPIN_BENCH: &str = "20";
+
+/// Runs the benchmark again in a child process with [`SPIN_ENV`] set (it
+/// must be set before OpenBLAS is loaded); `None` if it is set already.
+#[cfg(feature = "bench")]
+fn rerun_with_short_spin() -> Option<Result<(), String>> {
+    if std::env::var_os(SPIN_ENV).is_some() {
+        return None;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return Some(Err(format!("cannot find the benchmark executable: {e}"))),
+    };
+    let mut c = std::process::Command::new(exe);
+    c.args(std::env::args_os().skip(1))
+        .env(SPIN_ENV, SPIN_BENCH);
+    Some(crate::cmd::run_inherit(&mut c))
+}
+
 /// Runs the benchmark described by `args`.
 pub fn run(args: &BenchArgs) -> Result<(), String> {
+    #[cfg(feature = "bench")]
+    if let Some(done) = rerun_with_short_spin() {
+        return done;
+    }
     let cfg = parse(args)?;
     let start = Instant::now();
     #[cfg(feature = "bench")]
