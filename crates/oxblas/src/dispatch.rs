@@ -34,6 +34,16 @@
 //! drivers internally, so the cores are not oversubscribed, but call
 //! [`set_num_threads(1)`](set_num_threads) if you parallelize with rayon
 //! yourself.
+//!
+//! After each multi-threaded call OpenBLAS's idle worker threads keep
+//! spinning for 2^28 cycles (about 0.1 s) before they sleep, holding cores
+//! that a SIMD-backend call with threads made in that window then has to
+//! share (on the 2-core reference machine a 2-thread SIMD dgemm of order 256
+//! took 3.2 ms right after an OpenBLAS call against 0.8 ms otherwise). In a
+//! program whose multi-threaded calls go to both backends, set
+//! `OPENBLAS_THREAD_TIMEOUT=20` (2^20 cycles; OpenBLAS reads it once, when it
+//! is loaded, so set it in the environment that starts the program);
+//! `cargo xtask bench` runs with that setting for the same reason.
 
 use std::cell::Cell;
 use std::fmt;
