@@ -90,25 +90,34 @@ fn driver<T: Scalar>(
         validate::square(op, a.shape())?;
     }
     let n = a.rows();
-    // Copy the lower triangle into a column-major work matrix, tile by tile
-    // so that the reads of a row-major input and the writes stay in cache.
+    // Copy the lower triangle into a column-major work matrix, in strips
+    // of STRIP columns walked down all their rows: a row-major input is then
+    // read a cache line per row and the strip's columns are written as
+    // STRIP sequential streams (wider tiles put their columns, `8 n` bytes
+    // apart, into the same L1 sets).
     let mut w = ColMat::<T>::zeros(n, n);
-    const TILE: usize = 32;
-    for jb in (0..n).step_by(TILE) {
-        let je = (jb + TILE).min(n);
-        for ib in (jb..n).step_by(TILE) {
-            let ie = (ib + TILE).min(n);
-            for i in ib..ie {
-                let je = je.min(i + 1);
-                if let Some(row) = a.row_slice(i) {
-                    // Contiguous rows (the usual row-major input).
-                    for (jj, &x) in row[jb..je].iter().enumerate() {
-                        w.data[i + (jb + jj) * n] = x;
-                    }
-                } else {
-                    for j in jb..je {
-                        w.data[i + j * n] = a[(i, j)];
-                    }
+    const STRIP: usize = 8;
+    let col_major = n > 0 && a.t().row_slice(0).is_some();
+    for jb in (0..n).step_by(STRIP) {
+        if col_major {
+            // Contiguous columns: copied as they are.
+            for j in jb..(jb + STRIP).min(n) {
+                let col = a.t().row_slice(j).expect("contiguous columns");
+                w.data[j + j * n..(j + 1) * n].copy_from_slice(&col[j..]);
+            }
+            continue;
+        }
+        let je = (jb + STRIP).min(n);
+        for i in jb..n {
+            let je = je.min(i + 1);
+            if let Some(row) = a.row_slice(i) {
+                // Contiguous rows (the usual row-major input).
+                for (jj, &x) in row[jb..je].iter().enumerate() {
+                    w.data[i + (jb + jj) * n] = x;
+                }
+            } else {
+                for j in jb..je {
+                    w.data[i + j * n] = a[(i, j)];
                 }
             }
         }
@@ -199,6 +208,8 @@ const TRD_NX: usize = 96;
 /// Columns per gemm of the trailing update (each gemm also fills the unused
 /// upper half of its diagonal block: about `TRD_JB / m` extra work).
 const TRD_JB: usize = 64;
+/// Column strips of the trailing update's diagonal blocks.
+const TRD_DIAG: usize = 16;
 
 #[inline(always)]
 fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
@@ -337,16 +348,37 @@ fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vm: &ColMat<T>, wm
         wv.col_mut(nb + p).copy_from_slice(&vm.col(p)[k..]);
     }
     let par = crate::current_par();
+    // C[r0..r0 + rows, c0..c0 + w] -= L[r0..r0 + rows, :] R[c0..c0 + w, :]^T
+    // (offsets within the trailing block).
+    let mut update = |r0: usize, rows: usize, c0: usize, w: usize| {
+        if rows == 0 || w == 0 {
+            return;
+        }
+        let (gr, gc) = (k + r0, k + c0);
+        let cview =
+            MatMut::from_parts(&mut a.data, gr + gc * n, rows, w, 1, n as isize).expect("in range");
+        let l = MatRef::from_parts(&vw.data, r0, rows, 2 * nb, 1, m as isize).expect("in range");
+        let r = MatRef::from_parts(&wv.data, c0, w, 2 * nb, 1, m as isize).expect("in range");
+        crate::gemm::gemm(-T::ONE, l, r.t(), T::ONE, cview, par).expect("shapes");
+    };
     let mut jb = 0;
     while jb < m {
         let w = TRD_JB.min(m - jb);
-        let rows = m - jb;
-        let g = k + jb;
-        let cview =
-            MatMut::from_parts(&mut a.data, g + g * n, rows, w, 1, n as isize).expect("in range");
-        let l = MatRef::from_parts(&vw.data, jb, rows, 2 * nb, 1, m as isize).expect("in range");
-        let r = MatRef::from_parts(&wv.data, jb, w, 2 * nb, 1, m as isize).expect("in range");
-        crate::gemm::gemm(-T::ONE, l, r.t(), T::ONE, cview, par).expect("shapes");
+        if m - jb <= w {
+            // The last block: whole columns (the waste is one triangle).
+            update(jb, m - jb, jb, w);
+            break;
+        }
+        // The diagonal block in column strips of TRD_DIAG, each from its
+        // own diagonal down to the block's end (only a strip's triangle
+        // is wasted), then the rows below the block in one product.
+        let mut s = 0;
+        while s < w {
+            let sw = TRD_DIAG.min(w - s);
+            update(jb + s, w - s, jb + s, sw);
+            s += sw;
+        }
+        update(jb + w, m - jb - w, jb, w);
         jb += w;
     }
 }

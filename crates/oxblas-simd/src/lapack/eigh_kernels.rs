@@ -416,6 +416,47 @@ fn eig2<T: Scalar>(a: T, b: T, c: T) -> (T, T) {
     }
 }
 
+/// One step of the root-free QL/QR sweep of [`tridiag_sterf`] (LAPACK's
+/// `sterf` inner loop): from `p`, the squared coupling `bb`, `r = p + bb`,
+/// the previous cosine `c` and `gamma`, and `x = d_i - sigma`, the new
+/// `(c, s, gamma, p)` with `c = p / r`, `s = bb / r`,
+/// `gamma = c x - s gamma_old` and `p = gamma^2 / c`.
+///
+/// Computed as `num = p x - bb gamma_old`, `gamma = num / r` and
+/// `p = num^2 / (r p)`: the two reciprocals start together from `p` and
+/// the next `p` waits for one of them plus two products, instead of a
+/// reciprocal, then `c`, `gamma`, `gamma^2` and `gamma^2 / c` in a row.
+/// Where `num^2` or `1 / (r p)` leaves the normal range (or `c` is zero),
+/// the plain formulas take over: `gamma = c x - s gamma_old` and
+/// `p = gamma^2 (r / p)`, or `c_old bb` when `c` is zero.
+#[inline(always)]
+fn pwk_step<T: Scalar>(p: T, bb: T, r: T, c: T, gamma: T, x: T) -> (T, T, T, T) {
+    let rinv = r.recip();
+    let pinv = p.recip();
+    let cn = p * rinv;
+    let sn = bb * rinv;
+    let num = p * x - bb * gamma;
+    let nn = num * num;
+    let q = rinv * pinv;
+    let normal = T::MIN_POSITIVE..=T::MAX;
+    if cn != T::ZERO && normal.contains(&nn) && normal.contains(&q) {
+        return (cn, sn, num * rinv, nn * q);
+    }
+    // The plain formulas (LAPACK's).
+    let g = cn * x - sn * gamma;
+    let pn = if cn != T::ZERO {
+        let cinv = r * pinv;
+        if cinv <= T::MAX {
+            (g * g) * cinv
+        } else {
+            (g * g) / cn
+        }
+    } else {
+        c * bb
+    };
+    (cn, sn, g, pn)
+}
+
 /// Eigenvalues (unsorted, into `d`) of the symmetric tridiagonal matrix
 /// with diagonal `d` and subdiagonal `e`, by the Pal-Walker-Kahan root-free
 /// variant of the implicit QL/QR algorithm (LAPACK's `sterf`): the
@@ -547,27 +588,10 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     if i + 1 != m {
                         e[i + 1] = s * r;
                     }
-                    let oldc = c;
-                    let rinv = r.recip();
-                    // 1/p alongside 1/r, so that 1/c = r/p below needs no
-                    // second division after gamma (it is on the critical path).
-                    let pinv = p.recip();
-                    c = p * rinv;
-                    s = bb * rinv;
                     let oldgam = gamma;
                     let alpha = d[i];
-                    gamma = c * (alpha - sigma) - s * oldgam;
+                    (c, s, gamma, p) = pwk_step(p, bb, r, c, oldgam, alpha - sigma);
                     d[i + 1] = oldgam + (alpha - gamma);
-                    p = if c != T::ZERO {
-                        let cinv = r * pinv;
-                        if cinv <= T::MAX {
-                            (gamma * gamma) * cinv
-                        } else {
-                            (gamma * gamma) / c
-                        }
-                    } else {
-                        oldc * bb
-                    };
                 }
                 e[l] = s * p;
                 d[l] = sigma + gamma;
@@ -621,27 +645,10 @@ pub(crate) fn tridiag_sterf<T: Scalar>(d: &mut [T], e: &mut [T]) -> Result<(), S
                     if i != m {
                         e[i - 1] = s * r;
                     }
-                    let oldc = c;
-                    let rinv = r.recip();
-                    // 1/p alongside 1/r, so that 1/c = r/p below needs no
-                    // second division after gamma (it is on the critical path).
-                    let pinv = p.recip();
-                    c = p * rinv;
-                    s = bb * rinv;
                     let oldgam = gamma;
                     let alpha = d[i + 1];
-                    gamma = c * (alpha - sigma) - s * oldgam;
+                    (c, s, gamma, p) = pwk_step(p, bb, r, c, oldgam, alpha - sigma);
                     d[i] = oldgam + (alpha - gamma);
-                    p = if c != T::ZERO {
-                        let cinv = r * pinv;
-                        if cinv <= T::MAX {
-                            (gamma * gamma) * cinv
-                        } else {
-                            (gamma * gamma) / c
-                        }
-                    } else {
-                        oldc * bb
-                    };
                 }
                 e[l - 1] = s * p;
                 d[l] = sigma + gamma;
