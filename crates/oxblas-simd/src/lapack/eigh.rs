@@ -219,11 +219,12 @@ fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], t
     }
     let mut start = 0;
     if n > TRD_NX {
-        let mut vm = ColMat::<T>::zeros(n, TRD_NB);
-        let mut wm = ColMat::<T>::zeros(n, TRD_NB);
+        // [V W V]: the panel's reflectors and W, with V again after W so
+        // that [V W] and [W V] are both column ranges of one buffer.
+        let mut vwv = ColMat::<T>::zeros(n, 3 * TRD_NB);
         while n - start > TRD_NX {
-            latrd(a, start, TRD_NB, d, e, tau, &mut vm, &mut wm);
-            syr2k_lower_update(a, start + TRD_NB, &vm, &wm);
+            latrd(a, start, TRD_NB, d, e, tau, &mut vwv);
+            syr2k_lower_update(a, start + TRD_NB, &mut vwv, TRD_NB);
             start += TRD_NB;
         }
     }
@@ -265,8 +266,8 @@ fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], t
 /// One panel of the blocked reduction (LAPACK's `latrd`, lower): reduces
 /// columns `i0..i0 + nb`, leaving the trailing block `a[i0+nb.., i0+nb..]`
 /// un-updated; its update is `- V W^T - W V^T` with `V` (the reflectors,
-/// rows `c + 1..` of column `c - i0`) and `W` returned in `vm`, `wm`.
-#[allow(clippy::too_many_arguments)]
+/// rows `c + 1..` of column `c - i0`) and `W` returned in columns `0..nb`
+/// and `nb..2 nb` of `vwv` (`n` rows).
 #[inline(always)]
 fn latrd<T: Scalar>(
     a: &mut ColMat<T>,
@@ -275,10 +276,10 @@ fn latrd<T: Scalar>(
     d: &mut [T],
     e: &mut [T],
     tau: &mut [T],
-    vm: &mut ColMat<T>,
-    wm: &mut ColMat<T>,
+    vwv: &mut ColMat<T>,
 ) {
     let n = a.rows;
+    debug_assert!(vwv.rows == n && vwv.cols >= 2 * nb);
     // Scratch: coefficients of the panel gemvs.
     let mut xv = vec![T::ZERO; nb];
     let mut xw = vec![T::ZERO; nb];
@@ -289,11 +290,12 @@ fn latrd<T: Scalar>(
         // a[c.., c] -= V[c.., ..i] W[c, ..i]^T + W[c.., ..i] V[c, ..i]^T.
         if i > 0 {
             for p in 0..i {
-                xv[p] = -wm.at(c, p);
-                xw[p] = -vm.at(c, p);
+                xv[p] = -vwv.at(c, nb + p);
+                xw[p] = -vwv.at(c, p);
             }
+            let (vm, wm) = (&vwv.data[..], &vwv.data[nb * n..]);
             let col = &mut a.data[c * n + c..(c + 1) * n];
-            panel_gemv_n(&vm.data, &wm.data, n, c, &xv[..i], &xw[..i], col);
+            panel_gemv_n(vm, wm, n, c, &xv[..i], &xw[..i], col);
         }
         d[c] = a.at(c, c);
         let col = a.col_mut(c);
@@ -301,52 +303,50 @@ fn latrd<T: Scalar>(
         e[c] = beta;
         tau[c] = t;
         col[c + 1] = T::ONE;
-        vm.col_mut(i)[c + 1..].copy_from_slice(&a.col(c)[c + 1..]);
+        vwv.col_mut(i)[c + 1..].copy_from_slice(&a.col(c)[c + 1..]);
         // w = tau (A22 v - V (W^T v) - W (V^T v)), rows c+1.., then
         // w -= tau/2 (w . v) v.
         let m = n - c - 1;
         let w = &mut w[..m];
         {
-            let v = &vm.col(i)[c + 1..];
+            let (vm, wm) = (&vwv.data[..], &vwv.data[nb * n..]);
+            let v = &vwv.col(i)[c + 1..];
             symv_lower_fused(a, c + 1, T::ONE, v, w);
             // w -= V (W^T v) + W (V^T v).
-            panel_gemv_t(&vm.data, &wm.data, n, c + 1, v, &mut xw[..i], &mut xv[..i]);
+            panel_gemv_t(vm, wm, n, c + 1, v, &mut xw[..i], &mut xv[..i]);
             for p in 0..i {
                 xv[p] = -xv[p];
                 xw[p] = -xw[p];
             }
-            panel_gemv_n(&vm.data, &wm.data, n, c + 1, &xv[..i], &xw[..i], w);
+            panel_gemv_n(vm, wm, n, c + 1, &xv[..i], &xw[..i], w);
             for x in w.iter_mut() {
                 *x *= t;
             }
             let alpha2 = -T::from_f64(0.5) * t * dot(w, v);
             axpy(alpha2, v, w);
         }
-        wm.col_mut(i)[c + 1..].copy_from_slice(w);
+        vwv.col_mut(nb + i)[c + 1..].copy_from_slice(w);
         a.set(c + 1, c, beta);
     }
 }
 
 /// `A[k.., k..] -= V W^T + W V^T` on the lower triangle (and the diagonal
 /// blocks' upper parts, which are never read), with `V`, `W` the rows `k..`
-/// of `vm`, `wm`: a column-blocked syr2k through gemm, as the single product
-/// `[V W] [W V]^T` of inner dimension `2 nb`.
-fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vm: &ColMat<T>, wm: &ColMat<T>) {
+/// of columns `0..nb` and `nb..2 nb` of `vwv`: a column-blocked syr2k
+/// through gemm, as the single product `[V W] [W V]^T` of inner dimension
+/// `2 nb` (`V` is first copied into columns `2 nb..3 nb`).
+fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vwv: &mut ColMat<T>, nb: usize) {
     let n = a.rows;
-    let nb = vm.cols;
     if k >= n {
         return;
     }
+    debug_assert!(vwv.rows == n && vwv.cols >= 3 * nb);
     let m = n - k;
-    // vw = [V W], wv = [W V], rows k.. (m x 2nb, column-major).
-    let mut vw = ColMat::<T>::zeros(m, 2 * nb);
-    let mut wv = ColMat::<T>::zeros(m, 2 * nb);
     for p in 0..nb {
-        vw.col_mut(p).copy_from_slice(&vm.col(p)[k..]);
-        vw.col_mut(nb + p).copy_from_slice(&wm.col(p)[k..]);
-        wv.col_mut(p).copy_from_slice(&wm.col(p)[k..]);
-        wv.col_mut(nb + p).copy_from_slice(&vm.col(p)[k..]);
+        let src = p * n + k;
+        vwv.data.copy_within(src..src + m, (2 * nb + p) * n + k);
     }
+    let (vw, wv) = (&vwv.data[k..], &vwv.data[nb * n + k..]);
     let par = crate::current_par();
     // C[r0..r0 + rows, c0..c0 + w] -= L[r0..r0 + rows, :] R[c0..c0 + w, :]^T
     // (offsets within the trailing block).
@@ -357,8 +357,8 @@ fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vm: &ColMat<T>, wm
         let (gr, gc) = (k + r0, k + c0);
         let cview =
             MatMut::from_parts(&mut a.data, gr + gc * n, rows, w, 1, n as isize).expect("in range");
-        let l = MatRef::from_parts(&vw.data, r0, rows, 2 * nb, 1, m as isize).expect("in range");
-        let r = MatRef::from_parts(&wv.data, c0, w, 2 * nb, 1, m as isize).expect("in range");
+        let l = MatRef::from_parts(vw, r0, rows, 2 * nb, 1, n as isize).expect("in range");
+        let r = MatRef::from_parts(wv, c0, w, 2 * nb, 1, n as isize).expect("in range");
         crate::gemm::gemm(-T::ONE, l, r.t(), T::ONE, cview, par).expect("shapes");
     };
     let mut jb = 0;
