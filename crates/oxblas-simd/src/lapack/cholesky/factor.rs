@@ -69,10 +69,11 @@ fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> 
             l: Mat::zeros(0, 0),
         });
     }
-    if n > TINY && n <= WHOLE_MAX && team.size() <= 1 {
+    if n > TINY && n <= WHOLE_MAX {
         // Straight from `a` into the panels and out into the result: no
-        // separate copy.
-        let data = super::packed::factor_to_vec(gemm::isa(), a)?;
+        // separate copy. On a team, the column blocks run as a pipeline
+        // (`super::packed::run_team`).
+        let data = super::packed::factor_to_vec(gemm::isa(), a, team)?;
         return Ok(Cholesky {
             l: Mat::from_vec(n, n, data)?,
         });

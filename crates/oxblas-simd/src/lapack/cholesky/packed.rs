@@ -25,9 +25,12 @@
 use oxblas_core::cast::same_type;
 use oxblas_core::{Error, MatMut, MatRef, Op, Result, Scalar};
 
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use crate::gemm::trsm::{with_buffers, Kernel, Portable};
 use crate::gemm::{self, Isa};
 use crate::lapack::util::{all_finite, vectorized};
+use crate::team::Team;
 
 /// Where the lower triangle is read: element `(i, p)` at `ptr + i rs + p cs`.
 #[derive(Clone, Copy)]
@@ -73,13 +76,13 @@ impl<T> Dst<T> {
 
 /// The Cholesky factor of the lower triangle of the square `a` (order at
 /// least 1), row-major in a new vector of `n^2` elements (zeros above the
-/// diagonal), on the calling thread.
+/// diagonal), on `team` (the same result on any team).
 ///
 /// # Errors
 /// [`Error::NonFinite`] if the lower triangle holds NaN or infinity (checked
 /// before any factorization work), [`Error::NotPositiveDefinite`] at the
 /// first pivot that is not positive.
-pub(super) fn factor_to_vec<T: Scalar>(isa: Isa, a: MatRef<'_, T>) -> Result<Vec<T>> {
+pub(super) fn factor_to_vec<T: Scalar>(isa: Isa, a: MatRef<'_, T>, team: &Team) -> Result<Vec<T>> {
     let n = a.rows();
     debug_assert_eq!(a.cols(), n);
     let mut data: Vec<T> = Vec::with_capacity(n * n);
@@ -97,7 +100,7 @@ pub(super) fn factor_to_vec<T: Scalar>(isa: Isa, a: MatRef<'_, T>) -> Result<Vec
     // SAFETY: `a` is an n x n view (every (i, p) with p <= i < n readable
     // through its strides); `data` has room for n rows of n elements,
     // disjoint from `a` (it is new).
-    unsafe { dispatch(isa, n, 0, src, dst)? };
+    unsafe { dispatch(isa, n, 0, src, dst, team)? };
     // SAFETY: `dispatch` returned Ok, so the unpacking wrote all n columns
     // of all n rows (`fill`).
     unsafe { data.set_len(n * n) };
@@ -138,7 +141,7 @@ pub(super) fn factor_in_place<T: Scalar>(
     };
     // SAFETY: `a` is an n x n view borrowed exclusively, rows contiguous;
     // the packing reads it entirely before the unpacking writes it.
-    unsafe { dispatch(isa, n, offset, src, dst) }
+    unsafe { dispatch(isa, n, offset, src, dst, &Team::single()) }
 }
 
 /// [`run`] with the kernel of `isa` for `T`.
@@ -154,22 +157,23 @@ unsafe fn dispatch<T: Scalar>(
     offset: usize,
     src: Src<T>,
     dst: Dst<T>,
+    team: &Team,
 ) -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma && gemm::isa() == Isa::Avx2Fma {
         use crate::gemm::trsm::{Avx2F32, Avx2F64};
         if same_type::<T, f64>() {
             // SAFETY: T is f64 (the casts are identities); AVX2 present.
-            return unsafe { run::<f64, Avx2F64>(true, n, offset, src.cast(), dst.cast()) };
+            return unsafe { run::<f64, Avx2F64>(true, n, offset, src.cast(), dst.cast(), team) };
         }
         if same_type::<T, f32>() {
             // SAFETY: as above, T is f32.
-            return unsafe { run::<f32, Avx2F32>(true, n, offset, src.cast(), dst.cast()) };
+            return unsafe { run::<f32, Avx2F32>(true, n, offset, src.cast(), dst.cast(), team) };
         }
     }
     let _ = isa;
     // SAFETY: the caller's contract; the portable kernel runs anywhere.
-    unsafe { run::<T, Portable<4, 4>>(false, n, offset, src, dst) }
+    unsafe { run::<T, Portable<4, 4>>(false, n, offset, src, dst, team) }
 }
 
 /// The packed factorization with kernel `K` (`avx`: `K` is the AVX2 kernel
@@ -184,7 +188,12 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
     offset: usize,
     src: Src<T>,
     dst: Dst<T>,
+    team: &Team,
 ) -> Result<()> {
+    if team.size() > 1 {
+        // SAFETY: the caller's contract.
+        return unsafe { run_team::<T, K>(avx, n, offset, src, dst, team) };
+    }
     let (mr, nr) = (K::MR, K::NR);
     let blocks = n.div_ceil(mr);
     let kpad = blocks * mr;
@@ -202,7 +211,7 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
                 // initialized scratch, used by nothing else meanwhile); the
                 // caller's contract covers `src` and `dst`.
                 unsafe {
-                    if !pack::<T>(avx, n, nr, mr, kpad, src, bp) {
+                    if !pack::<T>(avx, n, nr, mr, kpad, src, bp, 0, panels) {
                         return Err(Error::NonFinite { op: Op::Cholesky });
                     }
                     let ap = work;
@@ -222,14 +231,17 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
     })
 }
 
-/// Packs the lower triangle from `src` into the panels at `bp` (see the
-/// module documentation; zeros above the diagonal and as deep as any tile
-/// of a panel reaches); returns `false` if `src.check` and a value read is
-/// not finite (the panels are then partly written).
+/// Packs rows `q0 nr..q1 nr` of the lower triangle from `src` into their
+/// panels at `bp` (see the module documentation; zeros above the diagonal
+/// and as deep as any tile of a panel reaches); returns `false` if
+/// `src.check` and a value read is not finite (the panels are then partly
+/// written).
 ///
 /// # Safety
-/// `src` as for [`dispatch`]; `bp` writable for `ceil(n / nr) nr kpad`.
+/// `src` as for [`dispatch`]; `bp` writable for `ceil(n / nr) nr kpad`
+/// (only panels `q0..q1` are written).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn pack<T: Scalar>(
     avx: bool,
     n: usize,
@@ -238,12 +250,14 @@ unsafe fn pack<T: Scalar>(
     kpad: usize,
     src: Src<T>,
     bp: *mut T,
+    q0: usize,
+    q1: usize,
 ) -> bool {
     // SAFETY (whole body): every (i, p) read has p <= i < n, every panel
     // write is below depth kpad of its panel.
     unsafe {
         let at = |i: usize, p: usize| *src.ptr.offset(i as isize * src.rs + p as isize * src.cs);
-        for i0 in (0..n).step_by(nr) {
+        for i0 in (q0 * nr..(q1 * nr).min(n)).step_by(nr) {
             let rows = nr.min(n - i0);
             let panel = bp.add(i0 * kpad);
             // Depth 0..i0: every row of the panel lies below the diagonal.
@@ -458,106 +472,17 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
     let (mr, nr) = (K::MR, K::NR);
     // Panels before this one are written out.
     let mut out = 0;
-    debug_assert!(mr <= 16);
     let ps = nr * kpad;
     let panels = n.div_ceil(nr);
     // SAFETY (whole body): the offsets stay inside the buffers (tiles end
     // at depth j0 + mr <= kpad).
     unsafe {
+        let (zc, zi) = (coef.add(mr * mr + mr), inv.add(mr * mr + mr));
         for j0 in (0..n).step_by(mr) {
-            let w = mr.min(n - j0);
-            // The A operand: rows j0..j0 + w of L at depth 0..j0, zero rows
-            // past n.
-            gather::<T>(j0, w, mr, nr, ps, bp, ap);
-            let (qd0, qd1) = (j0 / nr, (j0 + w - 1) / nr);
-            let tile = |q: usize| bp.add(q * ps + j0 * nr);
-            if j0 > 0 && avx {
-                // The fused tile with no coupling and unit scales: the
-                // update alone (x * 1 is exact).
-                for q in qd0..=qd1 {
-                    solve_tile::<T, K>(
-                        avx,
-                        j0,
-                        ap,
-                        bp.add(q * ps),
-                        coef.add(mr * mr + mr),
-                        inv.add(mr * mr + mr),
-                    );
-                }
-            } else if j0 > 0 {
-                for q in qd0..=qd1 {
-                    K::run(
-                        j0,
-                        ap,
-                        bp.add(q * ps),
-                        tile(q),
-                        nr as isize,
-                        1,
-                        mr,
-                        nr,
-                        -T::ONE,
-                        T::ONE,
-                    );
-                }
-            }
-            // The diagonal block, column by column on the diagonal panels'
-            // tiles: row c of a tile is column j0 + c of its nr rows.
-            for x in 0..mr * mr {
-                *coef.add(x) = T::ZERO;
-            }
-            for x in 0..mr {
-                *inv.add(x) = T::ZERO;
-            }
-            for c in 0..w {
-                let row = j0 + c;
-                let (qc, lc) = (row / nr, row % nr);
-                for q2 in 0..c {
-                    *coef.add(c * mr + q2) = *tile(qc).add(q2 * nr + lc);
-                }
-                for q in qd0..=qd1 {
-                    let t = tile(q);
-                    for q2 in 0..c {
-                        let d = -*coef.add(c * mr + q2);
-                        for l in 0..nr {
-                            let y = t.add(c * nr + l);
-                            *y = d.mul_add(*t.add(q2 * nr + l), *y);
-                        }
-                    }
-                }
-                let pivot = *tile(qc).add(c * nr + lc);
-                // Not positive (or NaN): the leading minor of this order fails.
-                let positive = pivot > T::ZERO;
-                if !positive {
-                    return Err(Error::NotPositiveDefinite {
-                        index: offset + row,
-                    });
-                }
-                let s = pivot.sqrt();
-                let iv = T::ONE / s;
-                *inv.add(c) = iv;
-                for q in qd0..=qd1 {
-                    let t = tile(q).add(c * nr);
-                    for l in 0..nr {
-                        let r = q * nr + l;
-                        let y = t.add(l);
-                        *y = if r > row {
-                            *y * iv
-                        } else if r == row {
-                            s
-                        } else {
-                            T::ZERO
-                        };
-                    }
-                }
-            }
-            for q in qd0..=qd1 {
-                for x in w * nr..mr * nr {
-                    *tile(q).add(x) = T::ZERO;
-                }
-            }
+            let qd1 = diag_block::<T, K>(avx, n, offset, kpad, bp, j0, ap, coef, inv, zc, zi)?;
             // Panels whose last row is now done go out while they are in
             // cache.
-            let done = (j0 + w) / nr + usize::from(j0 + w == n);
+            let done = panels_done(n, nr, mr, j0);
             if done > out {
                 unpack::<T>(avx, n, nr, kpad, bp, dst, out, done);
                 out = done;
@@ -569,6 +494,138 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
         }
     }
     Ok(())
+}
+
+/// Panels complete (every column of every row factored) once the column
+/// block at `j0` is done: those before this index.
+#[inline(always)]
+fn panels_done(n: usize, nr: usize, mr: usize, j0: usize) -> usize {
+    let end = (j0 + mr).min(n);
+    end / nr + usize::from(end == n)
+}
+
+/// The diagonal block of the column block at `j0`: gathers the A operand
+/// (rows `j0..j0 + w` of `L` at depth `0..j0`) into `ap`, updates the one
+/// or two panels holding the block's rows, factors the block column by
+/// column on their tiles and leaves its coefficients in `coef` and the
+/// reciprocals of its diagonal in `inv` (zeros and ones past `w`), ready
+/// for [`solve_tile`] of the panels below. Returns the last diagonal
+/// panel.
+///
+/// # Errors
+/// [`Error::NotPositiveDefinite`] at the first pivot that is not positive
+/// (`offset` added).
+///
+/// # Safety
+/// As for [`factor_panels`], with `zc` holding `MR * MR` zeros and `zi`
+/// `MR` ones; the diagonal panels hold columns `0..j0` of `L` and are not
+/// used by anyone else meanwhile.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn diag_block<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    n: usize,
+    offset: usize,
+    kpad: usize,
+    bp: *mut T,
+    j0: usize,
+    ap: *mut T,
+    coef: *mut T,
+    inv: *mut T,
+    zc: *const T,
+    zi: *const T,
+) -> Result<usize> {
+    let (mr, nr) = (K::MR, K::NR);
+    debug_assert!(mr <= 16);
+    let ps = nr * kpad;
+    // SAFETY (whole body): the offsets stay inside the buffers (tiles end
+    // at depth j0 + mr <= kpad).
+    unsafe {
+        let w = mr.min(n - j0);
+        // The A operand: rows j0..j0 + w of L at depth 0..j0, zero rows
+        // past n.
+        gather::<T>(j0, w, mr, nr, ps, bp, ap);
+        let (qd0, qd1) = (j0 / nr, (j0 + w - 1) / nr);
+        let tile = |q: usize| bp.add(q * ps + j0 * nr);
+        if j0 > 0 && avx {
+            // The fused tile with no coupling and unit scales: the
+            // update alone (x * 1 is exact).
+            for q in qd0..=qd1 {
+                solve_tile::<T, K>(avx, j0, ap, bp.add(q * ps), zc, zi);
+            }
+        } else if j0 > 0 {
+            for q in qd0..=qd1 {
+                K::run(
+                    j0,
+                    ap,
+                    bp.add(q * ps),
+                    tile(q),
+                    nr as isize,
+                    1,
+                    mr,
+                    nr,
+                    -T::ONE,
+                    T::ONE,
+                );
+            }
+        }
+        // The diagonal block, column by column on the diagonal panels'
+        // tiles: row c of a tile is column j0 + c of its nr rows.
+        for x in 0..mr * mr {
+            *coef.add(x) = T::ZERO;
+        }
+        for x in 0..mr {
+            *inv.add(x) = T::ZERO;
+        }
+        for c in 0..w {
+            let row = j0 + c;
+            let (qc, lc) = (row / nr, row % nr);
+            for q2 in 0..c {
+                *coef.add(c * mr + q2) = *tile(qc).add(q2 * nr + lc);
+            }
+            for q in qd0..=qd1 {
+                let t = tile(q);
+                for q2 in 0..c {
+                    let d = -*coef.add(c * mr + q2);
+                    for l in 0..nr {
+                        let y = t.add(c * nr + l);
+                        *y = d.mul_add(*t.add(q2 * nr + l), *y);
+                    }
+                }
+            }
+            let pivot = *tile(qc).add(c * nr + lc);
+            // Not positive (or NaN): the leading minor of this order fails.
+            let positive = pivot > T::ZERO;
+            if !positive {
+                return Err(Error::NotPositiveDefinite {
+                    index: offset + row,
+                });
+            }
+            let s = pivot.sqrt();
+            let iv = T::ONE / s;
+            *inv.add(c) = iv;
+            for q in qd0..=qd1 {
+                let t = tile(q).add(c * nr);
+                for l in 0..nr {
+                    let r = q * nr + l;
+                    let y = t.add(l);
+                    *y = if r > row {
+                        *y * iv
+                    } else if r == row {
+                        s
+                    } else {
+                        T::ZERO
+                    };
+                }
+            }
+        }
+        for q in qd0..=qd1 {
+            for x in w * nr..mr * nr {
+                *tile(q).add(x) = T::ZERO;
+            }
+        }
+        Ok(qd1)
+    }
 }
 
 /// Copies rows `j0..j0 + w` of the panels at `bp` (depth `0..j0`) into
@@ -709,4 +766,427 @@ unsafe fn solve_tile<T: Scalar, K: Kernel<T>>(
             }
         }
     }
+}
+
+// ------------------------------------------------------------ on a team
+
+/// Column blocks whose A operand, coefficients and reciprocals are kept at
+/// once on a team (a ring): the diagonal block of step `k` may be factored
+/// while tiles of steps down to `k - RING + 1` are still to be solved, so
+/// that a thread can run ahead of one that the OS holds off the CPU.
+const RING: usize = 8;
+
+/// How far past the first unclaimed item a thread looks for one that is
+/// ready.
+const WINDOW: usize = 256;
+
+/// Panels per piece of a step's tiles at depth `j0`: about 3000 depth
+/// units (a few microseconds of microkernel work), at least one.
+#[inline(always)]
+fn piece_panels(j0: usize) -> usize {
+    (3072 / (j0 + 32)).clamp(1, 32)
+}
+
+/// Panels per claim of the team's packing.
+const PACK_PANELS: usize = 4;
+
+/// One unit of the team's work.
+#[derive(Clone, Copy)]
+enum Item {
+    /// The diagonal block of step `k` ([`diag_block`]), then the tile of
+    /// the panel just below it (the next step's diagonal block needs it),
+    /// then the write-out of the panels it completed.
+    Diag(usize),
+    /// The tiles of step `k` in panels `q0..q1`.
+    Tiles(usize, usize, usize),
+}
+
+/// A counter alone on its cache line.
+#[repr(align(64))]
+struct Flag(AtomicUsize);
+
+/// What the team shares during [`run_team`]'s factorization.
+struct Pipe<T> {
+    avx: bool,
+    mr: usize,
+    nr: usize,
+    n: usize,
+    src: Src<T>,
+    offset: usize,
+    kpad: usize,
+    /// The panels.
+    bp: *mut T,
+    /// `RING` slots of `slot` elements: A operand (`MR kpad`), coefficients
+    /// (`MR MR`), reciprocals (`MR`).
+    ring: *mut T,
+    slot: usize,
+    /// `MR MR` zeros then `MR` ones.
+    zeros: *const T,
+    dst: Dst<T>,
+    items: Vec<Item>,
+    /// Per item: claimed by a thread.
+    claimed: Vec<AtomicBool>,
+    /// The next panels to pack.
+    next_pack: AtomicUsize,
+    /// Per panel: the steps whose tile in it is done (its steps `0..value`).
+    panel_steps: Vec<Flag>,
+    /// Diagonal blocks factored (steps `0..value`).
+    diags: Flag,
+    /// Per step: its items not yet finished (its `Tiles` and its `Diag`).
+    left: Vec<Flag>,
+    /// Set when a pivot fails or a value is not finite (or a job unwinds):
+    /// everyone stops.
+    abort: AtomicBool,
+    /// The failing pivot's index in the whole matrix.
+    failed: AtomicUsize,
+}
+
+// SAFETY: the raw pointers are shared by the team's threads, which touch
+// the buffers only as the counters allow (see `run_team`): a panel's tile
+// of a step is written by the one thread that claimed its item, and an item
+// is claimed only once every item it reads from has published its result
+// (release stores, acquire loads on the counters).
+unsafe impl<T: Send> Sync for Pipe<T> {}
+
+/// Sets `abort` if dropped while armed (a job that unwinds must not leave
+/// the others waiting for it).
+struct AbortOnUnwind<'a>(&'a AtomicBool, bool);
+
+impl Drop for AbortOnUnwind<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl<T: Scalar> Pipe<T> {
+    /// Whether the tiles of panel `q` are done through step `k - 1`.
+    #[inline(always)]
+    fn panel_at(&self, q: usize, k: usize) -> bool {
+        self.panel_steps[q].0.load(Ordering::Acquire) >= k
+    }
+
+    /// The diagonal panels of step `k` (first, last).
+    #[inline(always)]
+    fn diag_panels(&self, k: usize) -> (usize, usize) {
+        let j0 = k * self.mr;
+        let end = (j0 + self.mr).min(self.n);
+        (j0 / self.nr, (end - 1) / self.nr)
+    }
+
+    /// Whether every item `item` reads from has published its result.
+    #[inline(always)]
+    fn ready(&self, item: Item) -> bool {
+        match item {
+            Item::Diag(k) => {
+                let (qd0, qd1) = self.diag_panels(k);
+                let last = (qd1 + 1).min(self.panel_steps.len() - 1);
+                // The previous block, this block's panels and the one below
+                // through step k - 1, and the slot free (step k - RING
+                // finished).
+                self.diags.0.load(Ordering::Acquire) >= k
+                    && (qd0..=last).all(|q| self.panel_at(q, k))
+                    && (k < RING || self.left[k - RING].0.load(Ordering::Acquire) == 0)
+            }
+            Item::Tiles(k, q0, q1) => {
+                self.diags.0.load(Ordering::Acquire) > k && (q0..q1).all(|q| self.panel_at(q, k))
+            }
+        }
+    }
+
+    /// Claims and runs ready items until all are claimed or the work is
+    /// aborted. No item waits inside: one is claimed only when ready, so
+    /// every claimed item finishes, and the first unclaimed one becomes
+    /// ready once those before it finish (they are all it reads from);
+    /// a thread held off the CPU delays only what depends on its item.
+    ///
+    /// # Safety
+    /// As for [`run_team`]: the pipe's buffers as it set them up.
+    #[inline(always)]
+    unsafe fn work<K: Kernel<T>>(&self) {
+        let mut guard = AbortOnUnwind(&self.abort, true);
+        let count = self.items.len();
+        // Items before `low` are claimed.
+        let mut low = 0;
+        let mut spins = 0u32;
+        'outer: while !self.abort.load(Ordering::Acquire) {
+            while low < count && self.claimed[low].load(Ordering::Relaxed) {
+                low += 1;
+            }
+            if low == count {
+                break;
+            }
+            for i in low..(low + WINDOW).min(count) {
+                let item = self.items[i];
+                if self.claimed[i].load(Ordering::Relaxed) || !self.ready(item) {
+                    continue;
+                }
+                if self.claimed[i].swap(true, Ordering::Acquire) {
+                    continue;
+                }
+                // SAFETY: the caller's contract; the item is ready and this
+                // thread's alone.
+                unsafe {
+                    match item {
+                        Item::Diag(k) => self.diag::<K>(k),
+                        Item::Tiles(k, q0, q1) => self.tiles::<K>(k, q0, q1),
+                    }
+                }
+                spins = 0;
+                continue 'outer;
+            }
+            if spins < 1 << 12 {
+                spins += 1;
+                core::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        guard.1 = false;
+    }
+
+    /// The ring slot of step `k`: (A operand, coefficients, reciprocals).
+    #[inline(always)]
+    fn slot(&self, k: usize) -> (*mut T, *mut T, *mut T) {
+        let mr = self.mr;
+        let base = self.ring.wrapping_add((k % RING) * self.slot);
+        let coef = base.wrapping_add(mr * self.kpad);
+        (base, coef, coef.wrapping_add(mr * mr))
+    }
+
+    /// Packs panels, `PACK_PANELS` at a time as claimed, until none is
+    /// left; a NaN or infinity sets `abort`.
+    ///
+    /// # Safety
+    /// As for [`run_team`].
+    #[inline(always)]
+    unsafe fn pack_all(&self) {
+        let mut guard = AbortOnUnwind(&self.abort, true);
+        let (mr, nr) = (self.mr, self.nr);
+        let panels = self.n.div_ceil(nr);
+        loop {
+            let q0 = self.next_pack.fetch_add(PACK_PANELS, Ordering::Relaxed);
+            if q0 >= panels || self.abort.load(Ordering::Relaxed) {
+                break;
+            }
+            let q1 = (q0 + PACK_PANELS).min(panels);
+            // SAFETY: panels q0..q1 are this claim's; `src` as the caller
+            // guarantees.
+            let finite = unsafe {
+                pack::<T>(
+                    self.avx, self.n, nr, mr, self.kpad, self.src, self.bp, q0, q1,
+                )
+            };
+            if !finite {
+                self.abort.store(true, Ordering::Release);
+                break;
+            }
+        }
+        guard.1 = false;
+    }
+
+    /// [`Item::Diag`] of a ready step `k`.
+    ///
+    /// # Safety
+    /// As for [`Pipe::work`]; the item is ready and claimed by this thread.
+    #[inline(always)]
+    unsafe fn diag<K: Kernel<T>>(&self, k: usize) {
+        let (mr, nr) = (K::MR, K::NR);
+        let (n, kpad) = (self.n, self.kpad);
+        let j0 = k * mr;
+        let (qd0, qd1) = self.diag_panels(k);
+        let panels = n.div_ceil(nr);
+        let (ap, coef, inv) = self.slot(k);
+        let zc = self.zeros;
+        // SAFETY: the slot (its step k - RING finished) and the diagonal
+        // panels' tiles of step k are this item's; `zeros` holds MR MR zeros
+        // then MR ones.
+        let r = unsafe {
+            diag_block::<T, K>(
+                self.avx,
+                n,
+                self.offset,
+                kpad,
+                self.bp,
+                j0,
+                ap,
+                coef,
+                inv,
+                zc,
+                zc.add(mr * mr),
+            )
+        };
+        if let Err(e) = r {
+            if let Error::NotPositiveDefinite { index } = e {
+                self.failed.store(index, Ordering::Relaxed);
+            }
+            self.abort.store(true, Ordering::Release);
+            return;
+        }
+        for q in qd0..=qd1 {
+            self.panel_steps[q].0.store(k + 1, Ordering::Release);
+        }
+        self.diags.0.store(k + 1, Ordering::Release);
+        // The panel the next diagonal block reaches into (ready: done
+        // through step k - 1).
+        let q = qd1 + 1;
+        if q < panels {
+            // SAFETY: panel q's tile of step k is this item's (`Tiles` items
+            // of step k start below it).
+            unsafe {
+                solve_tile::<T, K>(self.avx, j0, ap, self.bp.add(q * nr * kpad), coef, inv);
+            }
+            self.panel_steps[q].0.store(k + 1, Ordering::Release);
+        }
+        // Panels completed by this block go out; the blocks before wrote
+        // out theirs.
+        let from = if k == 0 {
+            0
+        } else {
+            panels_done(n, nr, mr, j0 - mr)
+        };
+        let to = panels_done(n, nr, mr, j0);
+        if to > from {
+            // SAFETY: panels from..to are complete (their last column block
+            // is this one): nobody writes them any more; their rows of
+            // `dst` are written by this item only.
+            unsafe { unpack::<T>(self.avx, n, nr, kpad, self.bp, self.dst, from, to) };
+        }
+        self.left[k].0.fetch_sub(1, Ordering::Release);
+    }
+
+    /// [`Item::Tiles`] of a ready step `k`.
+    ///
+    /// # Safety
+    /// As for [`Pipe::diag`].
+    #[inline(always)]
+    unsafe fn tiles<K: Kernel<T>>(&self, k: usize, q0: usize, q1: usize) {
+        let nr = K::NR;
+        let (ap, coef, inv) = self.slot(k);
+        let j0 = k * K::MR;
+        for q in q0..q1 {
+            // SAFETY: the tile of step k in panel q is this item's; the
+            // slot of step k is published (read only from now on).
+            unsafe {
+                solve_tile::<T, K>(self.avx, j0, ap, self.bp.add(q * nr * self.kpad), coef, inv);
+            }
+            self.panel_steps[q].0.store(k + 1, Ordering::Release);
+        }
+        self.left[k].0.fetch_sub(1, Ordering::Release);
+    }
+}
+
+/// The items of the factorization of order `n`, in the order they are
+/// preferred: the diagonal block of step `k` before the tiles of step
+/// `k - 1` (one thread factors it while the others solve the step before),
+/// each step's tiles in pieces of [`piece_panels`]. Also the number of
+/// items of each step.
+fn items(n: usize, mr: usize, nr: usize) -> (Vec<Item>, Vec<usize>) {
+    let steps = n.div_ceil(mr);
+    let panels = n.div_ceil(nr);
+    let mut items = Vec::new();
+    let mut count = vec![1usize; steps];
+    let tiles = |k: usize, items: &mut Vec<Item>, count: &mut [usize]| {
+        let j0 = k * mr;
+        let qd1 = ((j0 + mr).min(n) - 1) / nr;
+        // Panel qd1 + 1 is the diagonal item's.
+        let step = piece_panels(j0);
+        let mut q = qd1 + 2;
+        while q < panels {
+            let q1 = (q + step).min(panels);
+            items.push(Item::Tiles(k, q, q1));
+            count[k] += 1;
+            q = q1;
+        }
+    };
+    for k in 0..steps {
+        items.push(Item::Diag(k));
+        if k > 0 {
+            tiles(k - 1, &mut items, &mut count);
+        }
+    }
+    if steps > 0 {
+        tiles(steps - 1, &mut items, &mut count);
+    }
+    (items, count)
+}
+
+/// [`run`] over a team: the panels are packed by claims of a few panels
+/// (the check completes before any factorization work), then the column
+/// blocks run as a pipeline of [`Item`]s, each claimed by whichever thread
+/// finds it ready first (see [`Pipe::work`]). Every tile is computed by the
+/// same operations as on one thread, so the result is the same, and the
+/// diagonal blocks run in order, so a failing pivot is found at the same
+/// index.
+///
+/// # Safety
+/// As for [`run`].
+unsafe fn run_team<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    n: usize,
+    offset: usize,
+    src: Src<T>,
+    dst: Dst<T>,
+    team: &Team,
+) -> Result<()> {
+    let (mr, nr) = (K::MR, K::NR);
+    let blocks = n.div_ceil(mr);
+    let kpad = blocks * mr;
+    let panels = n.div_ceil(nr);
+    let slot = mr * kpad + mr * mr + mr;
+    with_buffers(|abuf, bbuf| {
+        let bp = bbuf.slice::<T>(panels * nr * kpad).as_mut_ptr();
+        let ring = abuf.slice::<T>(RING * slot + mr * mr + mr).as_mut_ptr();
+        // SAFETY: `ring` holds RING slots and then mr * mr + mr elements.
+        let zeros = unsafe {
+            let z = ring.add(RING * slot);
+            for x in 0..mr * mr {
+                *z.add(x) = T::ZERO;
+            }
+            for x in 0..mr {
+                *z.add(mr * mr + x) = T::ONE;
+            }
+            z as *const T
+        };
+        let (list, count) = items(n, mr, nr);
+        let pipe = Pipe {
+            avx,
+            mr,
+            nr,
+            n,
+            src,
+            offset,
+            kpad,
+            bp,
+            ring,
+            slot,
+            zeros,
+            dst,
+            claimed: (0..list.len()).map(|_| AtomicBool::new(false)).collect(),
+            items: list,
+            next_pack: AtomicUsize::new(0),
+            panel_steps: (0..panels).map(|_| Flag(AtomicUsize::new(0))).collect(),
+            diags: Flag(AtomicUsize::new(0)),
+            left: count
+                .into_iter()
+                .map(|c| Flag(AtomicUsize::new(c)))
+                .collect(),
+            abort: AtomicBool::new(false),
+            failed: AtomicUsize::new(usize::MAX),
+        };
+        // SAFETY (both runs): the caller's contract covers `src` and `dst`;
+        // the panels and the ring are this call's scratch; `pack_all` and
+        // `work` keep to their protocol (see `Pipe`).
+        team.run(&|_| vectorized(|| unsafe { pipe.pack_all() }));
+        if pipe.abort.load(Ordering::Acquire) {
+            return Err(Error::NonFinite { op: Op::Cholesky });
+        }
+        team.run(&|_| vectorized(|| unsafe { pipe.work::<K>() }));
+        if pipe.abort.load(Ordering::Acquire) {
+            let index = pipe.failed.load(Ordering::Relaxed);
+            return Err(Error::NotPositiveDefinite { index });
+        }
+        Ok(())
+    })
 }

@@ -297,7 +297,7 @@ fn packed_case<T: Scalar>(isa: crate::gemm::Isa, n: usize, bad: Option<usize>) {
     let views = [lower_only.as_ref(), colmajor.as_ref().t(), strided];
     let mut first: Option<Vec<T>> = None;
     for (v, view) in views.into_iter().enumerate() {
-        let got = super::packed::factor_to_vec(isa, view);
+        let got = super::packed::factor_to_vec(isa, view, &crate::team::Team::single());
         if let Some(k) = bad {
             assert_eq!(
                 got,
@@ -399,7 +399,7 @@ fn packed_non_finite_lower_triangle() {
                 let mut a = spd::<f64>(n, 1);
                 a[(i, j)] = bad;
                 assert_eq!(
-                    super::packed::factor_to_vec(isa, a.as_ref()),
+                    super::packed::factor_to_vec(isa, a.as_ref(), &crate::team::Team::single()),
                     Err(Error::NonFinite {
                         op: oxblas_core::Op::Cholesky
                     })
@@ -409,7 +409,7 @@ fn packed_non_finite_lower_triangle() {
                 a[(0, 0)] = -1.0;
                 a[(i, j)] = bad as f32;
                 assert_eq!(
-                    super::packed::factor_to_vec(isa, a.as_ref()),
+                    super::packed::factor_to_vec(isa, a.as_ref(), &crate::team::Team::single()),
                     Err(Error::NonFinite {
                         op: oxblas_core::Op::Cholesky
                     })
@@ -452,5 +452,171 @@ fn leaf_every_order_and_failing_pivots() {
     for (n, k) in [(9usize, 8usize), (20, 15), (40, 33), (128, 100), (128, 127)] {
         leaf_case::<f64>(n, Some(k));
         leaf_case::<f32>(n, Some(k));
+    }
+}
+
+/// The packed factorization on a team of `threads` (the pipelined column
+/// blocks of `packed::run_team`).
+fn packed_on_team<T: Scalar>(
+    isa: crate::gemm::Isa,
+    a: MatRef<'_, T>,
+    threads: usize,
+) -> oxblas_core::Result<Vec<T>> {
+    crate::team::with_team(oxblas_core::Par::Rayon(threads), |team| {
+        assert_eq!(team.size(), threads);
+        super::packed::factor_to_vec(isa, a, team)
+    })
+}
+
+#[test]
+fn packed_team_equals_one_thread() {
+    // Orders around the column blocks (6 or 4) and the panels (8 f64, 16
+    // f32, 4 portable); every tile is computed by the same operations on a
+    // team, so the factors are equal bit for bit.
+    let orders = (1..=20).chain([23, 24, 25, 47, 48, 49, 95, 96, 97, 127, 128, 129, 200, 263]);
+    for isa in packed_isas() {
+        for n in orders.clone() {
+            let a = spd::<f64>(n, 31 + n as u64);
+            let one = super::packed::factor_to_vec(isa, a.as_ref(), &crate::team::Team::single());
+            let one = one.unwrap();
+            let a32 = spd::<f32>(n, 37 + n as u64);
+            let one32 =
+                super::packed::factor_to_vec(isa, a32.as_ref(), &crate::team::Team::single());
+            let one32 = one32.unwrap();
+            for threads in [2usize, 3] {
+                assert_eq!(
+                    packed_on_team(isa, a.as_ref(), threads).unwrap(),
+                    one,
+                    "f64 n {n} threads {threads}"
+                );
+                assert_eq!(
+                    packed_on_team(isa, a32.as_ref(), threads).unwrap(),
+                    one32,
+                    "f32 n {n} threads {threads}"
+                );
+                // A column-major view reads through other strides.
+                let cm = a.transpose();
+                assert_eq!(
+                    packed_on_team(isa, cm.t(), threads).unwrap(),
+                    one,
+                    "f64 n {n} threads {threads}, column-major"
+                );
+            }
+            let l = Mat::from_vec(n, n, one).unwrap();
+            let full = Mat::from_fn(n, n, |i, j| if j <= i { a[(i, j)] } else { a[(j, i)] });
+            let r = rel_residual(full.as_ref(), matmul(l.as_ref(), l.t()).as_ref(), n);
+            assert!(r <= TOL, "n = {n}: ||A - LL^T|| ratio {r}");
+        }
+    }
+    // Repeated on one order, so that different interleavings of the
+    // pipeline get their chance to differ.
+    let a = spd::<f64>(150, 5);
+    let one =
+        super::packed::factor_to_vec(crate::gemm::isa(), a.as_ref(), &crate::team::Team::single());
+    let one = one.unwrap();
+    for _ in 0..30 {
+        assert_eq!(
+            packed_on_team(crate::gemm::isa(), a.as_ref(), 2).unwrap(),
+            one
+        );
+    }
+}
+
+#[test]
+fn packed_team_errors_are_exact() {
+    for isa in packed_isas() {
+        // Failing pivots in the first block, at block and panel edges, deep
+        // inside and last.
+        for (n, ks) in [
+            (1usize, vec![0usize]),
+            (13, vec![0, 5, 6, 7, 8, 12]),
+            (97, vec![0, 1, 11, 12, 15, 16, 17, 48, 95, 96]),
+            (200, vec![3, 100, 150, 199]),
+        ] {
+            for &k in &ks {
+                for threads in [2usize, 3] {
+                    let mut a = spd::<f64>(n, 41);
+                    a[(k, k)] = -1e3 * n as f64;
+                    assert_eq!(
+                        packed_on_team(isa, a.as_ref(), threads),
+                        Err(Error::NotPositiveDefinite { index: k }),
+                        "f64 n {n} k {k} threads {threads}"
+                    );
+                    let mut a = spd::<f32>(n, 43);
+                    a[(k, k)] = 0.0;
+                    assert_eq!(
+                        packed_on_team(isa, a.as_ref(), threads),
+                        Err(Error::NotPositiveDefinite { index: k }),
+                        "f32 n {n} k {k} threads {threads}"
+                    );
+                }
+            }
+        }
+        // A NaN or infinity anywhere in the lower triangle wins over a
+        // failing pivot before it; the upper triangle is not read.
+        for (n, i, j) in [
+            (1usize, 0usize, 0usize),
+            (40, 39, 39),
+            (97, 96, 3),
+            (97, 50, 49),
+            (200, 17, 16),
+        ] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                for threads in [2usize, 3] {
+                    let mut a = spd::<f64>(n, 1);
+                    a[(0, 0)] = -1.0;
+                    a[(i, j)] = bad;
+                    assert_eq!(
+                        packed_on_team(isa, a.as_ref(), threads),
+                        Err(Error::NonFinite {
+                            op: oxblas_core::Op::Cholesky
+                        })
+                    );
+                    let mut a = spd::<f32>(n, 1);
+                    a[(i, j)] = bad as f32;
+                    if i > 0 {
+                        a[(0, i)] = f32::NAN;
+                    }
+                    assert_eq!(
+                        packed_on_team(isa, a.as_ref(), threads),
+                        Err(Error::NonFinite {
+                            op: oxblas_core::Op::Cholesky
+                        })
+                    );
+                }
+            }
+        }
+        let mut a = spd::<f64>(97, 2);
+        a[(5, 90)] = f64::NAN;
+        assert!(packed_on_team(isa, a.as_ref(), 2).is_ok());
+    }
+}
+
+#[test]
+fn team_path_of_factor_equals_one_thread() {
+    // PAR_MIN_N (24) to WHOLE_MAX (40) in tests: `factor` on a team runs
+    // the pipelined packed factorization.
+    for n in [24usize, 29, 35, 40] {
+        let a = spd::<f64>(n, 3 + n as u64);
+        let one = factor_with(a.as_ref(), oxblas_core::Par::Seq).unwrap();
+        let two = factor_with(a.as_ref(), oxblas_core::Par::Rayon(2)).unwrap();
+        assert_eq!(one, two, "n {n}");
+        let a = spd::<f32>(n, 5 + n as u64);
+        let one = factor_with(a.as_ref(), oxblas_core::Par::Seq).unwrap();
+        let two = factor_with(a.as_ref(), oxblas_core::Par::Rayon(2)).unwrap();
+        assert_eq!(one, two, "f32 n {n}");
+        let mut b = a.clone();
+        b[(n - 3, n - 3)] = -1.0;
+        assert_eq!(
+            factor_with(b.as_ref(), oxblas_core::Par::Rayon(2)),
+            Err(Error::NotPositiveDefinite { index: n - 3 })
+        );
+        b[(n - 1, 1)] = f32::INFINITY;
+        assert_eq!(
+            factor_with(b.as_ref(), oxblas_core::Par::Rayon(2)),
+            Err(Error::NonFinite {
+                op: oxblas_core::Op::Cholesky
+            })
+        );
     }
 }
