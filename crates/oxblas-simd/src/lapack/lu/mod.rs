@@ -25,6 +25,7 @@
 //! # Ok::<(), oxblas_core::Error>(())
 //! ```
 
+mod dag;
 mod factor;
 mod inverse;
 mod leaf;

@@ -556,3 +556,122 @@ fn swap_outside_swaps_all_but_the_panel() {
     factor::swap_outside(col_major.as_mut().t(), off, w, &piv);
     assert_eq!(col_major.transpose(), want);
 }
+
+/// The factors of `a` with `threads` team members, checked bitwise against
+/// one thread (pivots, factors, zero pivot); returns them.
+fn team_matches_one_thread<T: Scalar>(a: MatRef<'_, T>, threads: usize) -> oxblas_core::Lu<T> {
+    let n = a.rows();
+    let seq = factor::factor_par(a, n, oxblas_core::Par::Seq).unwrap();
+    let f = factor::factor_par(a, n, oxblas_core::Par::Rayon(threads)).unwrap();
+    assert_eq!(f.pivots, seq.pivots, "n = {n}, {threads} threads: pivots");
+    assert_eq!(f.zero_pivot(), seq.zero_pivot(), "n = {n}: zero pivot");
+    let same = f
+        .factors
+        .as_slice()
+        .iter()
+        .zip(seq.factors.as_slice())
+        .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
+    assert!(
+        same,
+        "n = {n}, {threads} threads: factors not bitwise equal"
+    );
+    f
+}
+
+/// The team's task graph on singular inputs: zero columns in the first,
+/// a middle and the last leaf, repeated columns across leaf edges (the
+/// test leaves are at most 6 wide, the update pieces 8), in both
+/// precisions: the same zero pivots and no division by them.
+#[test]
+fn team_task_graph_on_singular_inputs() {
+    fn family<T: Scalar>(sizes: &[usize]) {
+        for &n in sizes {
+            let mut a = random::<T>(n, n, 60 + n as u64);
+            for i in 0..n {
+                a[(i, 2)] = T::ZERO;
+                a[(i, n / 2)] = T::ZERO;
+                a[(i, n - 1)] = T::ZERO;
+                a[(i, 7)] = a[(i, 5)];
+            }
+            for threads in [2, 3] {
+                let f = team_matches_one_thread(a.as_ref(), threads);
+                assert!(f.factors.as_slice().iter().all(|x| x.is_finite()));
+                assert_eq!(f.zero_pivot(), Some(2), "n = {n}");
+                assert_eq!(
+                    solve(&f, random::<T>(n, 1, 2).as_ref()),
+                    Err(Error::Singular { index: 2 })
+                );
+            }
+            let f = check_factor(a.as_ref());
+            assert_eq!(f.zero_pivot(), Some(2));
+        }
+    }
+    family::<f64>(&[12, 13, 17, 18, 24, 25, 48, 49, 97]);
+    family::<f32>(&[12, 19, 24, 49]);
+    // A matrix of rank one with power-of-two entries (exact elimination):
+    // every pivot after the first is zero.
+    let n = 40;
+    let a = Mat::from_fn(n, n, |i, j| ((1u32 << (i % 5)) * (1u32 << (j % 4))) as f64);
+    let f = team_matches_one_thread(a.as_ref(), 2);
+    assert_eq!(f.zero_pivot(), Some(1));
+    // All zero: the identity permutation, zero factors.
+    let z = Mat::<f32>::zeros(30, 30);
+    let f = team_matches_one_thread(z.as_ref(), 2);
+    assert_eq!(f.pivots, (0..30).collect::<Vec<_>>());
+    assert!(f.factors.as_slice().iter().all(|&x| x == 0.0));
+    assert_eq!(f.zero_pivot(), Some(0));
+}
+
+/// Sizes at the edges of the test leaves (6), their splits and the update
+/// pieces (8), in both precisions and with 2 to 4 members; and the team
+/// path on non-finite input fails before any work, as one thread does.
+#[test]
+fn team_task_graph_block_edges_and_non_finite() {
+    for n in [
+        5usize, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33,
+    ] {
+        let a = random::<f64>(n, n, 80 + n as u64);
+        for threads in [2, 4] {
+            team_matches_one_thread(a.as_ref(), threads);
+        }
+        let b = random::<f32>(n, n, 90 + n as u64);
+        team_matches_one_thread(b.as_ref(), 2);
+    }
+    // Rows graded so that pivots come from far below every panel.
+    let n = 61;
+    let r = random::<f64>(n, n, 5);
+    let a = Mat::from_fn(n, n, |i, j| r[(i, j)] * ((i + 1) as f64).powi(2));
+    let f = team_matches_one_thread(a.as_ref(), 3);
+    assert!(
+        f.pivots
+            .iter()
+            .enumerate()
+            .filter(|&(i, &p)| p != i)
+            .count()
+            > n / 2
+    );
+    for (bad, at) in [
+        (f64::NAN, (0, 0)),
+        (f64::INFINITY, (40, 13)),
+        (f64::NEG_INFINITY, (60, 60)),
+    ] {
+        let mut b = random::<f64>(n, n, 6);
+        b[at] = bad;
+        for par in [oxblas_core::Par::Seq, oxblas_core::Par::Rayon(2)] {
+            assert_eq!(
+                factor::factor_par(b.as_ref(), n, par),
+                Err(Error::NonFinite {
+                    op: oxblas_core::Op::Lu
+                })
+            );
+        }
+    }
+    let mut c = random::<f32>(33, 33, 6);
+    c[(32, 0)] = f32::NAN;
+    assert_eq!(
+        factor::factor_par(c.as_ref(), 33, oxblas_core::Par::Rayon(2)),
+        Err(Error::NonFinite {
+            op: oxblas_core::Op::Lu
+        })
+    );
+}
