@@ -1,19 +1,22 @@
-//! The recursive LU factorization, on one thread or on a spinning thread
-//! team.
+//! The recursive LU factorization, on a spinning thread team.
 //!
 //! With more than one thread the whole factorization runs inside one
-//! [`with_team`] region: the input copy is split by rows, and the recursion
-//! runs as a task graph of its steps with look-ahead (`dag.rs`), which
-//! computes every element by the same sequence of operations as the
-//! one-thread recursion here, so the factors do not depend on the thread
-//! count.
+//! [`with_team`] region: the recursion itself stays on the calling thread,
+//! and each of its memory-bound or gemm steps (row interchanges, the solve
+//! of the top-right block, the trailing update) is cut into one part per
+//! member, each running the sequential kernel on its part. A part is a set
+//! of columns (interchanges, solves, wide updates) or of rows (the tall,
+//! narrow updates inside a panel). Every element is computed by the same
+//! sequence of operations as in the one-thread recursion (the gemm and the
+//! solve kernel compute each element independently of how the output is
+//! cut), so the factors do not depend on the thread count.
 
 use oxblas_core::{validate, Error, Lu, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
 use crate::gemm::trsm::gemm_nt_sub;
 use crate::gemm::{gemm, isa};
-use crate::lapack::util::{self, split_point, vectorized};
+use crate::lapack::util::{self, apply_swaps, split_point, vectorized};
 use crate::team::{with_team, Team};
 
 use super::leaf::leaf;
@@ -24,9 +27,9 @@ use super::trsm::solve_unit_lower;
 /// leaf width, doubled under `cfg(test)` (to 6) so that test leaves run both
 /// the leaf's rank-4 blocks and its narrower remainder.
 #[cfg(not(test))]
-pub(super) const LEAF: usize = util::LEAF;
+const LEAF: usize = util::LEAF;
 #[cfg(test)]
-pub(super) const LEAF: usize = 2 * util::LEAF;
+const LEAF: usize = 2 * util::LEAF;
 
 /// Order below which the factorization runs on one thread (no team): a
 /// team starts and joins its threads (tens of microseconds), about what a
@@ -35,6 +38,35 @@ pub(super) const LEAF: usize = 2 * util::LEAF;
 const TEAM_MIN: usize = 256;
 #[cfg(test)]
 const TEAM_MIN: usize = 1;
+
+/// Multiply-adds (`m n k`) below which an update runs on the caller alone:
+/// a team section costs about a microsecond, a sequential gemm of this size
+/// a few.
+#[cfg(not(test))]
+const PAR_GEMM_MIN: usize = 1 << 16;
+#[cfg(test)]
+const PAR_GEMM_MIN: usize = 1;
+
+/// Element moves (`swaps x columns`) below which interchanges are not split.
+#[cfg(not(test))]
+const PAR_SWAP_MIN: usize = 1 << 12;
+#[cfg(test)]
+const PAR_SWAP_MIN: usize = 1;
+
+/// Multiply-adds (`n^2 k / 2`) below which a triangular solve is not split.
+#[cfg(not(test))]
+const PAR_TRSM_MIN: usize = 1 << 15;
+#[cfg(test)]
+const PAR_TRSM_MIN: usize = 1;
+
+/// The shortest part a split dimension is cut into. Above 16 (the gemm's
+/// unpacked small-product bound), so that a part takes the same gemm path
+/// as the whole product, which keeps the results bitwise equal.
+const MIN_PART: usize = 32;
+
+/// Column parts are cut on multiples of this (the gemm's widest
+/// microkernel, 16 f32 lanes, and the solve kernel's chunk).
+const COL_ALIGN: usize = 16;
 
 /// LU factorization with partial pivoting of a square matrix: $PA = LU$.
 ///
@@ -64,9 +96,8 @@ pub(super) fn factor_par<T: Scalar>(a: MatRef<'_, T>, n: usize, par: Par) -> Res
     })
 }
 
-/// Factors the square `a` in place; `piv` (length `n`) receives the
-/// interchanges. One thread runs the recursion ([`factor_rec`]); a team
-/// runs the same steps as a task graph (`dag.rs`).
+/// Factors the `m x w` panel `a` (`m >= w`) in place; `piv` (length `w`)
+/// receives the interchanges, relative to the panel's first row.
 fn factor_in_place<T: Scalar>(
     mut a: MatMut<'_, T>,
     piv: &mut [usize],
@@ -74,19 +105,20 @@ fn factor_in_place<T: Scalar>(
     buf: &mut Vec<T>,
 ) -> Result<()> {
     let (m, w) = a.shape();
-    debug_assert!(m == w && piv.len() == w);
-    if team.size() > 1 {
-        return super::dag::factor(a, piv, team);
-    }
-    factor_rec(&mut a, 0, w, piv, buf)
+    debug_assert!(m >= w && piv.len() == w);
+    // One thread: each leaf swaps whole rows of `a` at once (contiguous,
+    // one pass per interchange) instead of the recursion swapping the parts
+    // left and right of each panel in separate passes. A team keeps the
+    // recursion's swaps, which it splits by columns.
+    let fused = team.size() == 1;
+    factor_rec(&mut a, 0, w, piv, team, buf, fused)
 }
 
 /// Factors the panel of `a` at rows `off..m`, columns `off..off + w`; `piv`
-/// (length `w`) receives its interchanges relative to row `off`. Every
-/// interchange is applied to the whole rows of `a` when its leaf is done
-/// (contiguous, one pass per interchange), not by the recursion to the
-/// columns on either side of each panel in separate passes as the team's
-/// task graph does.
+/// (length `w`) receives its interchanges relative to row `off`. With
+/// `fused`, every interchange is applied to the whole rows of `a` when its
+/// leaf is done; else only to the panel's columns, and the recursion applies
+/// them to the columns on either side.
 ///
 /// Both orders give the same factors: columns right of a panel are not
 /// touched before the panel is done, columns left of it are not touched
@@ -96,7 +128,9 @@ fn factor_rec<T: Scalar>(
     off: usize,
     w: usize,
     piv: &mut [usize],
+    team: &Team,
     buf: &mut Vec<T>,
+    fused: bool,
 ) -> Result<()> {
     let m = a.rows() - off;
     debug_assert!(m >= w && piv.len() == w && off + w <= a.cols());
@@ -109,20 +143,28 @@ fn factor_rec<T: Scalar>(
             #[inline(always)]
             || leaf(panel, piv, buf),
         );
-        swap_outside(a.rb_mut(), off, w, piv);
+        if fused {
+            swap_outside(a.rb_mut(), off, w, piv);
+        }
         return Ok(());
     }
     let n1 = split_point(w);
     let (piv1, piv2) = piv.split_at_mut(n1);
-    factor_rec(a, off, n1, piv1, buf)?;
+    factor_rec(a, off, n1, piv1, team, buf, fused)?;
+    if !fused {
+        swaps(a.rb_mut().submatrix(off, off + n1, m, w - n1)?, piv1, team);
+    }
     {
         let (left, mut right) = a.rb_mut().submatrix(off, off, m, w)?.split_at_col(n1);
         let (l11, l21) = left.into_ref().split_at_row(n1);
         let (mut r_top, r_bot) = right.rb_mut().split_at_row(n1);
-        solve_unit_lower(l11, r_top.rb_mut(), Par::Seq)?;
-        sub_product(l21, r_top.rb(), r_bot, use_packed(m - n1, w - n1, n1))?;
+        solve(l11, r_top.rb_mut(), team)?;
+        update(l21, r_top.rb(), r_bot, team)?;
     }
-    factor_rec(a, off + n1, w - n1, piv2, buf)?;
+    factor_rec(a, off + n1, w - n1, piv2, team, buf, fused)?;
+    if !fused {
+        swaps(a.rb_mut().submatrix(off + n1, off, m - n1, n1)?, piv2, team);
+    }
     for p in piv2.iter_mut() {
         *p += n1;
     }
@@ -164,6 +206,105 @@ pub(super) fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize
     }
 }
 
+/// Cuts `len` into at most `parts` ranges, each (but the last) a multiple
+/// of `align` long and none shorter than [`MIN_PART`]; returns the cut
+/// points (`0 = c_0 < ... = len`). One range when `len < 2 * MIN_PART`.
+fn cuts(len: usize, parts: usize, align: usize) -> Vec<usize> {
+    let blocks = len.div_ceil(align);
+    let parts = parts.min(len / MIN_PART).min(blocks).max(1);
+    let mut out: Vec<usize> = (0..=parts)
+        .map(|p| (blocks * p / parts * align).min(len))
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Splits `a` into column parts at `cuts`.
+fn col_parts<'a, T: Scalar>(mut a: MatMut<'a, T>, cuts: &[usize]) -> Vec<MatMut<'a, T>> {
+    let mut parts = Vec::with_capacity(cuts.len());
+    for w in cuts.windows(2).rev() {
+        let (rest, last) = a.split_at_col(w[0]);
+        parts.push(last);
+        a = rest;
+    }
+    parts.reverse();
+    parts
+}
+
+/// Splits `a` into row parts at `cuts`.
+fn row_parts<'a, T: Scalar>(mut a: MatMut<'a, T>, cuts: &[usize]) -> Vec<MatMut<'a, T>> {
+    let mut parts = Vec::with_capacity(cuts.len());
+    for w in cuts.windows(2).rev() {
+        let (rest, last) = a.split_at_row(w[0]);
+        parts.push(last);
+        a = rest;
+    }
+    parts.reverse();
+    parts
+}
+
+/// Row interchanges `row i <-> row piv[i]` on `a`, by column parts.
+fn swaps<T: Scalar>(a: MatMut<'_, T>, piv: &[usize], team: &Team) {
+    let cols = a.cols();
+    if team.size() == 1 || piv.len() * cols < PAR_SWAP_MIN || cols < 2 {
+        apply_swaps(a, piv);
+        return;
+    }
+    let parts = col_parts(a, &cuts(cols, team.size(), 8));
+    team.run_parts(parts, &|_, p| apply_swaps(p, piv));
+}
+
+/// `b <- L^{-1} b` for the unit lower triangle of `l`, by column parts.
+fn solve<T: Scalar>(l: MatRef<'_, T>, b: MatMut<'_, T>, team: &Team) -> Result<()> {
+    let (n, k) = b.shape();
+    if team.size() == 1 || n * n / 2 * k < PAR_TRSM_MIN || k < 2 {
+        return solve_unit_lower(l, b, Par::Seq);
+    }
+    let parts = col_parts(b, &cuts(k, team.size(), COL_ALIGN));
+    run_fallible(team, parts, &|p| solve_unit_lower(l, p, Par::Seq))
+}
+
+/// `c <- c - a b`, by column parts when `c` is wide, else by row parts.
+fn update<T: Scalar>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+    team: &Team,
+) -> Result<()> {
+    let (m, n) = c.shape();
+    let k = a.cols();
+    let size = team.size();
+    // Chosen once for the whole product, so that every part takes the same
+    // kernel (and the factors stay bitwise those of one thread).
+    let packed = use_packed(m, n, k);
+    if size == 1 || m * n * k < PAR_GEMM_MIN || m * n == 0 {
+        return sub_product(a, b, c, packed);
+    }
+    if n >= size * 4 * COL_ALIGN || n >= m {
+        let at = cuts(n, size, COL_ALIGN);
+        let parts: Vec<_> = col_parts(c, &at)
+            .into_iter()
+            .zip(at.windows(2))
+            .map(|(c, w)| (c, w[0], w[1] - w[0]))
+            .collect();
+        run_fallible(team, parts, &|(c, j, w)| {
+            let bj = b.submatrix(0, j, k, w)?;
+            sub_product(a, bj, c, packed)
+        })
+    } else {
+        let at = cuts(m, size, 8);
+        let parts: Vec<_> = row_parts(c, &at)
+            .into_iter()
+            .zip(at.windows(2))
+            .map(|(c, w)| (c, w[0], w[1] - w[0]))
+            .collect();
+        run_fallible(team, parts, &|(c, i, h)| {
+            let ai = a.submatrix(i, 0, h, k)?;
+            sub_product(ai, b, c, packed)
+        })
+    }
+}
+
 /// Whether the `m x n x k` update runs [`gemm_nt_sub`]'s packed loops
 /// rather than [`gemm`]: when `gemm` would not take its small-product path
 /// (all three at most 16).
@@ -187,5 +328,25 @@ pub(super) fn sub_product<T: Scalar>(
         Ok(())
     } else {
         gemm(-T::ONE, a, b, T::ONE, c, Par::Seq)
+    }
+}
+
+/// Runs `job` on each part over the team; the first error wins.
+fn run_fallible<P: Send>(
+    team: &Team,
+    parts: Vec<P>,
+    job: &(dyn Fn(P) -> Result<()> + Sync),
+) -> Result<()> {
+    let err = std::sync::Mutex::new(None);
+    team.run_parts(parts, &|_, p| {
+        if let Err(e) = job(p) {
+            err.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(e);
+        }
+    });
+    match err.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }

@@ -25,7 +25,6 @@
 //! # Ok::<(), oxblas_core::Error>(())
 //! ```
 
-mod dag;
 mod factor;
 mod inverse;
 mod leaf;

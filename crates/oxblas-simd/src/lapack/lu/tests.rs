@@ -578,12 +578,12 @@ fn team_matches_one_thread<T: Scalar>(a: MatRef<'_, T>, threads: usize) -> oxbla
     f
 }
 
-/// The team's task graph on singular inputs: zero columns in the first,
-/// a middle and the last leaf, repeated columns across leaf edges (the
-/// test leaves are at most 6 wide, the update pieces 8), in both
-/// precisions: the same zero pivots and no division by them.
+/// The team path on singular inputs: zero columns in the first, a middle
+/// and the last leaf, repeated columns across leaf edges (the test leaves
+/// are at most 6 wide), in both precisions: the same zero pivots as one
+/// thread and no division by them.
 #[test]
-fn team_task_graph_on_singular_inputs() {
+fn team_path_on_singular_inputs() {
     fn family<T: Scalar>(sizes: &[usize]) {
         for &n in sizes {
             let mut a = random::<T>(n, n, 60 + n as u64);
@@ -622,11 +622,11 @@ fn team_task_graph_on_singular_inputs() {
     assert_eq!(f.zero_pivot(), Some(0));
 }
 
-/// Sizes at the edges of the test leaves (6), their splits and the update
-/// pieces (8), in both precisions and with 2 to 4 members; and the team
-/// path on non-finite input fails before any work, as one thread does.
+/// Sizes at the edges of the test leaves (6) and their splits, in both
+/// precisions and with 2 to 4 members; and the team path on non-finite
+/// input fails before any work, as one thread does.
 #[test]
-fn team_task_graph_block_edges_and_non_finite() {
+fn team_path_block_edges_and_non_finite() {
     for n in [
         5usize, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24, 25, 31, 32, 33,
     ] {
