@@ -47,8 +47,10 @@ pub fn factor<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
 }
 
 /// [`factor`] with explicit parallelism: from order [`PAR_MIN_N`] the whole
-/// factorization runs inside one spinning thread team (`crate::team`), whose
-/// members split the copies, the panel solves and the trailing updates.
+/// factorization runs inside one spinning thread team (`crate::team`): up
+/// to [`WHOLE_MAX`] the packed factorization's pipeline (the same result as
+/// on one thread), above it the recursion, whose members split the copies,
+/// the panel solves and the trailing updates.
 pub(crate) fn factor_with<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Result<Cholesky<T>> {
     let n = validate::square(Op::Cholesky, a.shape())?;
     let par = if n >= PAR_MIN_N { par } else { Par::Seq };

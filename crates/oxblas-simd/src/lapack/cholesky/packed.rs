@@ -20,6 +20,11 @@
 //! straight into the panels and the result written straight out, so the
 //! matrix is not copied separately) and as the leaf of the recursive
 //! factorization, in place.
+//!
+//! On a thread team (`run_team`) the column blocks run as a pipeline of
+//! items (a diagonal block; the tiles of one or two steps in a few panels)
+//! that the members claim as soon as what each reads is done, with no
+//! barrier; the operations on every tile are those of one thread.
 
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
 use oxblas_core::cast::same_type;
@@ -794,11 +799,15 @@ const PACK_PANELS: usize = 4;
 #[derive(Clone, Copy)]
 enum Item {
     /// The diagonal block of step `k` ([`diag_block`]), then the tile of
-    /// the panel just below it (the next step's diagonal block needs it),
-    /// then the write-out of the panels it completed.
+    /// the panel just below it (the next step's diagonal block needs it).
     Diag(usize),
-    /// The tiles of step `k` in panels `q0..q1`.
-    Tiles(usize, usize, usize),
+    /// The write-out of the panels that the diagonal block of step `k`
+    /// completed.
+    Out(usize),
+    /// The tiles of step `k` in panels `q0..q1`, and with `true` those of
+    /// step `k + 1` too, panel by panel (the second reads the panel from L1
+    /// or L2: half the traffic from L3).
+    Tiles(usize, usize, usize, bool),
 }
 
 /// A counter alone on its cache line.
@@ -889,8 +898,10 @@ impl<T: Scalar> Pipe<T> {
                     && (qd0..=last).all(|q| self.panel_at(q, k))
                     && (k < RING || self.left[k - RING].0.load(Ordering::Acquire) == 0)
             }
-            Item::Tiles(k, q0, q1) => {
-                self.diags.0.load(Ordering::Acquire) > k && (q0..q1).all(|q| self.panel_at(q, k))
+            Item::Out(k) => self.diags.0.load(Ordering::Acquire) > k,
+            Item::Tiles(k, q0, q1, two) => {
+                self.diags.0.load(Ordering::Acquire) > k + usize::from(two)
+                    && (q0..q1).all(|q| self.panel_at(q, k))
             }
         }
     }
@@ -930,7 +941,8 @@ impl<T: Scalar> Pipe<T> {
                 unsafe {
                     match item {
                         Item::Diag(k) => self.diag::<K>(k),
-                        Item::Tiles(k, q0, q1) => self.tiles::<K>(k, q0, q1),
+                        Item::Out(k) => self.out::<K>(k),
+                        Item::Tiles(k, q0, q1, two) => self.tiles::<K>(k, q0, q1, two),
                     }
                 }
                 spins = 0;
@@ -981,6 +993,21 @@ impl<T: Scalar> Pipe<T> {
             if !finite {
                 self.abort.store(true, Ordering::Release);
                 break;
+            }
+            if self.dst.fill {
+                // Fault in the result's pages of these rows here, on every
+                // thread, rather than in the write-out (`dst` is a new
+                // vector: nothing is read from it).
+                let (r0, r1) = (q0 * nr, (q1 * nr).min(self.n));
+                let step = (4096 / core::mem::size_of::<T>().max(1)).max(1);
+                let rows = self.dst.ptr.wrapping_offset(r0 as isize * self.dst.rs);
+                let len = (r1 - r0) * self.n;
+                for x in (0..len).step_by(step).chain(len.checked_sub(1)) {
+                    // SAFETY: with `fill`, rows r0..r1 of `dst` are n
+                    // contiguous elements each, n apart (the new vector),
+                    // written by this claim only.
+                    unsafe { rows.add(x).write(T::ZERO) };
+                }
             }
         }
         guard.1 = false;
@@ -1039,21 +1066,31 @@ impl<T: Scalar> Pipe<T> {
             }
             self.panel_steps[q].0.store(k + 1, Ordering::Release);
         }
-        // Panels completed by this block go out; the blocks before wrote
-        // out theirs.
-        let from = if k == 0 {
-            0
-        } else {
-            panels_done(n, nr, mr, j0 - mr)
-        };
-        let to = panels_done(n, nr, mr, j0);
-        if to > from {
-            // SAFETY: panels from..to are complete (their last column block
-            // is this one): nobody writes them any more; their rows of
-            // `dst` are written by this item only.
-            unsafe { unpack::<T>(self.avx, n, nr, kpad, self.bp, self.dst, from, to) };
-        }
         self.left[k].0.fetch_sub(1, Ordering::Release);
+    }
+
+    /// [`Item::Out`] of step `k`, whose diagonal block is done.
+    ///
+    /// # Safety
+    /// As for [`Pipe::diag`].
+    #[inline(always)]
+    unsafe fn out<K: Kernel<T>>(&self, k: usize) {
+        let (from, to) = out_panels(self.n, K::MR, K::NR, k);
+        // SAFETY: panels from..to are complete (their last column block is
+        // step k's): nobody writes them any more; their rows of `dst` are
+        // written by this item only.
+        unsafe {
+            unpack::<T>(
+                self.avx,
+                self.n,
+                K::NR,
+                self.kpad,
+                self.bp,
+                self.dst,
+                from,
+                to,
+            )
+        };
     }
 
     /// [`Item::Tiles`] of a ready step `k`.
@@ -1061,54 +1098,118 @@ impl<T: Scalar> Pipe<T> {
     /// # Safety
     /// As for [`Pipe::diag`].
     #[inline(always)]
-    unsafe fn tiles<K: Kernel<T>>(&self, k: usize, q0: usize, q1: usize) {
+    unsafe fn tiles<K: Kernel<T>>(&self, k: usize, q0: usize, q1: usize, two: bool) {
         let nr = K::NR;
         let (ap, coef, inv) = self.slot(k);
         let j0 = k * K::MR;
+        let (ap2, coef2, inv2) = self.slot(k + 1);
         for q in q0..q1 {
-            // SAFETY: the tile of step k in panel q is this item's; the
-            // slot of step k is published (read only from now on).
+            let panel = self.bp.wrapping_add(q * nr * self.kpad);
+            // SAFETY: the tiles of steps k (and k + 1 with `two`) in panel
+            // q are this item's; the slots of those steps are published
+            // (read only from now on).
             unsafe {
-                solve_tile::<T, K>(self.avx, j0, ap, self.bp.add(q * nr * self.kpad), coef, inv);
+                solve_tile::<T, K>(self.avx, j0, ap, panel, coef, inv);
+                if two {
+                    solve_tile::<T, K>(self.avx, j0 + K::MR, ap2, panel, coef2, inv2);
+                }
             }
-            self.panel_steps[q].0.store(k + 1, Ordering::Release);
+            self.panel_steps[q]
+                .0
+                .store(k + 1 + usize::from(two), Ordering::Release);
         }
         self.left[k].0.fetch_sub(1, Ordering::Release);
+        if two {
+            self.left[k + 1].0.fetch_sub(1, Ordering::Release);
+        }
     }
 }
 
+/// The panels that the diagonal block of step `k` completes (`from..to`).
+fn out_panels(n: usize, mr: usize, nr: usize, k: usize) -> (usize, usize) {
+    let from = if k == 0 {
+        0
+    } else {
+        panels_done(n, nr, mr, (k - 1) * mr)
+    };
+    (from, panels_done(n, nr, mr, k * mr))
+}
+
 /// The items of the factorization of order `n`, in the order they are
-/// preferred: the diagonal block of step `k` before the tiles of step
-/// `k - 1` (one thread factors it while the others solve the step before),
-/// each step's tiles in pieces of [`piece_panels`]. Also the number of
-/// items of each step.
+/// preferred, and the number of items of each step. Steps go in pairs
+/// `k, k + 1`: the diagonal blocks of both (with the tiles between them
+/// that the second needs), then the tiles of both below, panel by panel,
+/// first those that the next pair's diagonal blocks need, the rest after
+/// the next pair's diagonal blocks (so that one thread factors those while
+/// the others solve the pair before). Tiles go in pieces of
+/// [`piece_panels`] (half as many for two steps).
 fn items(n: usize, mr: usize, nr: usize) -> (Vec<Item>, Vec<usize>) {
     let steps = n.div_ceil(mr);
     let panels = n.div_ceil(nr);
+    // The panel below the diagonal panels of step k (its tile of step k is
+    // the diagonal item's), capped at the end.
+    let below = |k: usize| (((k * mr + mr).min(n) - 1) / nr + 1).min(panels);
     let mut items = Vec::new();
     let mut count = vec![1usize; steps];
-    let tiles = |k: usize, items: &mut Vec<Item>, count: &mut [usize]| {
-        let j0 = k * mr;
-        let qd1 = ((j0 + mr).min(n) - 1) / nr;
-        // Panel qd1 + 1 is the diagonal item's.
-        let step = piece_panels(j0);
-        let mut q = qd1 + 2;
-        while q < panels {
-            let q1 = (q + step).min(panels);
-            items.push(Item::Tiles(k, q, q1));
+    let mut pieces = |k: usize, two: bool, q0: usize, q1: usize, items: &mut Vec<Item>| {
+        let per = if two {
+            (piece_panels(k * mr) / 2).max(1)
+        } else {
+            piece_panels(k * mr)
+        };
+        let mut q = q0;
+        while q < q1 {
+            let end = (q + per).min(q1);
+            items.push(Item::Tiles(k, q, end, two));
             count[k] += 1;
-            q = q1;
+            if two {
+                count[k + 1] += 1;
+            }
+            q = end;
         }
     };
-    for k in 0..steps {
+    // The previous pair's remaining tiles: (its first step, first panel).
+    let mut rest: Option<(usize, usize)> = None;
+    let mut k = 0;
+    while k < steps {
         items.push(Item::Diag(k));
-        if k > 0 {
-            tiles(k - 1, &mut items, &mut count);
+        if k + 1 < steps {
+            // Between the two blocks' look-ahead panels: step k only.
+            let g0 = (below(k) + 1).min(panels);
+            let g1 = (below(k + 1) + 1).min(panels).max(g0);
+            pieces(k, false, g0, g1, &mut items);
+            items.push(Item::Diag(k + 1));
+            // What the next pair's diagonal items read, then the rest of
+            // the pair before.
+            let f1 = (below((k + 3).min(steps - 1)) + 1).min(panels).max(g1);
+            pieces(k, true, g1, f1, &mut items);
+            for s in [k, k + 1] {
+                let (from, to) = out_panels(n, mr, nr, s);
+                if to > from {
+                    items.push(Item::Out(s));
+                }
+            }
+            if let Some((kp, q0)) = rest {
+                pieces(kp, true, q0, panels, &mut items);
+            }
+            rest = Some((k, f1));
+            k += 2;
+        } else {
+            if let Some((kp, q0)) = rest.take() {
+                pieces(kp, true, q0, panels, &mut items);
+            }
+            pieces(k, false, (below(k) + 1).min(panels), panels, &mut items);
+            let (from, to) = out_panels(n, mr, nr, k);
+            if to > from {
+                items.push(Item::Out(k));
+            }
+            k += 1;
         }
     }
-    if steps > 0 {
-        tiles(steps - 1, &mut items, &mut count);
+    if let Some((kp, q0)) = rest {
+        pieces(kp, true, q0, panels, &mut items);
     }
+    drop(pieces);
     (items, count)
 }
 
