@@ -1209,7 +1209,6 @@ fn items(n: usize, mr: usize, nr: usize) -> (Vec<Item>, Vec<usize>) {
     if let Some((kp, q0)) = rest {
         pieces(kp, true, q0, panels, &mut items);
     }
-    drop(pieces);
     (items, count)
 }
 
