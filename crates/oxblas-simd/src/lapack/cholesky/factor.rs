@@ -58,9 +58,11 @@ pub(crate) fn factor_with<T: Scalar>(a: MatRef<'_, T>, par: Par) -> Result<Chole
 }
 
 /// Orders below this factor on one thread: a team starts its threads per
-/// call and their packing buffers start cold (tens to a hundred
-/// microseconds), which at n = 256 (about 250 us on one core) would eat
-/// most of the gain. Not yet measured on a quiet machine.
+/// call (tens of microseconds), which at n = 256 (about 250 us on one core)
+/// eats most of the gain. The packed pipeline on 2 threads against one
+/// (f64, release, min of 15, under `chrt -f 10` on the loaded 2-core
+/// machine, two runs): 256 0.92 / 1.05, 384 1.09 / 1.35, 512 1.25 / 1.05,
+/// 768 1.47 / 1.62, 1024 1.95 / 1.63, 1536 1.85 / 1.82.
 const PAR_MIN_N: usize = if cfg!(test) { 24 } else { 512 };
 
 /// The factorization of the validated square `a` on `team`.
