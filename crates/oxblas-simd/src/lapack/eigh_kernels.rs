@@ -216,6 +216,35 @@ fn gemv_n_cols<E: Elem, S: pulp::Simd, const Q: usize>(
     }
 }
 
+/// `Q / 2` column pairs of the panels `vm`, `wm` (leading dimension `ld`)
+/// from column `p`, interleaved `V_p, W_p, V_{p+1}, W_{p+1}, ...`, each over
+/// the rows `r0..r0 + len`; with the matching coefficients of `xv`, `xw`
+/// (zeros where those are shorter, as for the transposed kernel, which has
+/// none).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn col_pairs<'a, E: Elem, const Q: usize>(
+    vm: &'a [E],
+    wm: &'a [E],
+    ld: usize,
+    r0: usize,
+    len: usize,
+    p: usize,
+    xv: &[E],
+    xw: &[E],
+) -> ([&'a [E]; Q], [E; Q]) {
+    let cols = core::array::from_fn(|i| {
+        let m = if i % 2 == 0 { vm } else { wm };
+        let c = (p + i / 2) * ld + r0;
+        &m[c..c + len]
+    });
+    let x = core::array::from_fn(|i| {
+        let from = if i % 2 == 0 { xv } else { xw };
+        from.get(p + i / 2).copied().unwrap_or(E::ZERO)
+    });
+    (cols, x)
+}
+
 impl<'a, E: Elem> pulp::WithSimd for PanelGemvN<'a, E> {
     type Output = ();
     #[inline(always)]
@@ -230,41 +259,21 @@ impl<'a, E: Elem> pulp::WithSimd for PanelGemvN<'a, E> {
             y,
         } = self;
         let len = y.len();
-        let col = |m: &'a [E], p: usize| -> &'a [E] { &m[p * ld + r0..p * ld + r0 + len] };
         let k = xv.len();
         let mut p = 0;
         while p + 4 <= k {
-            let cols = [
-                col(vm, p),
-                col(wm, p),
-                col(vm, p + 1),
-                col(wm, p + 1),
-                col(vm, p + 2),
-                col(wm, p + 2),
-                col(vm, p + 3),
-                col(wm, p + 3),
-            ];
-            let x = [
-                xv[p],
-                xw[p],
-                xv[p + 1],
-                xw[p + 1],
-                xv[p + 2],
-                xw[p + 2],
-                xv[p + 3],
-                xw[p + 3],
-            ];
+            let (cols, x) = col_pairs::<E, 8>(vm, wm, ld, r0, len, p, xv, xw);
             gemv_n_cols::<E, S, 8>(s, cols, x, y);
             p += 4;
         }
         if p + 2 <= k {
-            let cols = [col(vm, p), col(wm, p), col(vm, p + 1), col(wm, p + 1)];
-            let x = [xv[p], xw[p], xv[p + 1], xw[p + 1]];
+            let (cols, x) = col_pairs::<E, 4>(vm, wm, ld, r0, len, p, xv, xw);
             gemv_n_cols::<E, S, 4>(s, cols, x, y);
             p += 2;
         }
         if p < k {
-            gemv_n_cols::<E, S, 2>(s, [col(vm, p), col(wm, p)], [xv[p], xw[p]], y);
+            let (cols, x) = col_pairs::<E, 2>(vm, wm, ld, r0, len, p, xv, xw);
+            gemv_n_cols::<E, S, 2>(s, cols, x, y);
         }
     }
 }
@@ -350,20 +359,10 @@ impl<'a, E: Elem> pulp::WithSimd for PanelGemvT<'a, E> {
             dw,
         } = self;
         let len = v.len();
-        let col = |m: &'a [E], p: usize| -> &'a [E] { &m[p * ld + r0..p * ld + r0 + len] };
         let k = dv.len();
         let mut p = 0;
         while p + 4 <= k {
-            let cols = [
-                col(vm, p),
-                col(wm, p),
-                col(vm, p + 1),
-                col(wm, p + 1),
-                col(vm, p + 2),
-                col(wm, p + 2),
-                col(vm, p + 3),
-                col(wm, p + 3),
-            ];
+            let (cols, _) = col_pairs::<E, 8>(vm, wm, ld, r0, len, p, &[], &[]);
             let r = gemv_t_cols::<E, S, 8>(s, cols, v);
             for q in 0..4 {
                 dv[p + q] = r[2 * q];
@@ -372,7 +371,8 @@ impl<'a, E: Elem> pulp::WithSimd for PanelGemvT<'a, E> {
             p += 4;
         }
         while p < k {
-            let r = gemv_t_cols::<E, S, 2>(s, [col(vm, p), col(wm, p)], v);
+            let (cols, _) = col_pairs::<E, 2>(vm, wm, ld, r0, len, p, &[], &[]);
+            let r = gemv_t_cols::<E, S, 2>(s, cols, v);
             dv[p] = r[0];
             dw[p] = r[1];
             p += 1;
