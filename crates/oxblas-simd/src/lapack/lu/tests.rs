@@ -430,20 +430,8 @@ fn ill_conditioned_around_256() {
 fn team_sizes_match_sequential<T: Scalar>(sizes: &[usize]) {
     for &n in sizes {
         let a = random::<T>(n, n, 40 + n as u64);
-        let seq = factor::factor_par(a.as_ref(), n, oxblas_core::Par::Seq).unwrap();
         for threads in [2, 3, 4] {
-            let f = factor::factor_par(a.as_ref(), n, oxblas_core::Par::Rayon(threads)).unwrap();
-            assert_eq!(f.pivots, seq.pivots, "n = {n}, {threads} threads: pivots");
-            let same = f
-                .factors
-                .as_slice()
-                .iter()
-                .zip(seq.factors.as_slice())
-                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits());
-            assert!(
-                same,
-                "n = {n}, {threads} threads: factors not bitwise equal"
-            );
+            team_matches_one_thread(a.as_ref(), threads);
         }
     }
 }
