@@ -2,6 +2,8 @@
 //! the same inputs, alternating the two and taking medians.
 //!
 //! `cargo run --release --example probe_gemm --features openblas [-- quick] [cpu] [big|small|level3|threads]`
+//! (runs itself again with `OPENBLAS_THREAD_TIMEOUT=20` unless that is set:
+//! see `main`)
 //!
 //! (`quick`: 3 rounds instead of 7; `cpu`: time single-threaded cases by the
 //! thread's CPU time instead of the wall clock, which a busy machine disturbs
@@ -479,6 +481,18 @@ fn level3_cases(n: usize, rounds: usize) {
 }
 
 fn main() {
+    // OpenBLAS's idle workers spin for 2^28 cycles (~0.1 s) after each
+    // threaded call unless told otherwise before the library loads; the
+    // threaded cases alternate OpenBLAS and simd, so run this probe again
+    // with a short spin (as `cargo xtask bench` does) if none is set.
+    if std::env::var_os("OPENBLAS_THREAD_TIMEOUT").is_none() {
+        let status = std::process::Command::new(std::env::current_exe().expect("own path"))
+            .args(std::env::args_os().skip(1))
+            .env("OPENBLAS_THREAD_TIMEOUT", "20")
+            .status()
+            .expect("rerun with OPENBLAS_THREAD_TIMEOUT=20");
+        std::process::exit(status.code().unwrap_or(1));
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "quick");
     let only = |what: &str| {
