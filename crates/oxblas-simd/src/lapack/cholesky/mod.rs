@@ -44,6 +44,7 @@
 //! ```
 
 mod factor;
+mod kernel;
 mod packed;
 mod solve;
 #[cfg(test)]

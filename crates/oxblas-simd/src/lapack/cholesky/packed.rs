@@ -205,9 +205,8 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
     let panels = n.div_ceil(nr);
     with_buffers(|abuf, bbuf| {
         let bp = bbuf.slice::<T>(panels * nr * kpad).as_mut_ptr();
-        // The A operand, this block's coefficients and reciprocals, then
-        // zeros in place of coefficients and ones in place of reciprocals.
-        let work = abuf.slice::<T>(mr * kpad + 2 * (mr * mr + mr)).as_mut_ptr();
+        // The A operand, this block's coefficients and reciprocals.
+        let work = abuf.slice::<T>(mr * kpad + mr * mr + mr).as_mut_ptr();
         vectorized(
             #[inline(always)]
             || {
@@ -222,12 +221,6 @@ unsafe fn run<T: Scalar, K: Kernel<T>>(
                     let ap = work;
                     let coef = work.add(mr * kpad);
                     let inv = coef.add(mr * mr);
-                    for x in 0..mr * mr {
-                        *coef.add(mr * mr + mr + x) = T::ZERO;
-                    }
-                    for x in 0..mr {
-                        *inv.add(mr * mr + mr + x) = T::ONE;
-                    }
                     factor_panels::<T, K>(avx, n, offset, kpad, bp, ap, coef, inv, dst)?;
                 }
                 Ok(())
@@ -457,8 +450,7 @@ unsafe fn unpack_fast<T: Scalar>(
 /// # Safety
 /// `bp` holds the packed panels (`ceil(n / NR)` of `NR * kpad`), `ap` room
 /// for `MR * kpad`, `coef` for `MR * MR` and `inv` for `MR` elements, all
-/// disjoint; `MR * MR + MR` elements after `coef` hold zeros and as many
-/// after `inv` ones (`MR` of them); `dst` as for [`dispatch`] (each panel
+/// disjoint; `dst` as for [`dispatch`] (each panel
 /// is written out there once its last column block is done); with `avx`,
 /// as for [`run`].
 #[allow(clippy::too_many_arguments)]
@@ -482,9 +474,8 @@ unsafe fn factor_panels<T: Scalar, K: Kernel<T>>(
     // SAFETY (whole body): the offsets stay inside the buffers (tiles end
     // at depth j0 + mr <= kpad).
     unsafe {
-        let (zc, zi) = (coef.add(mr * mr + mr), inv.add(mr * mr + mr));
         for j0 in (0..n).step_by(mr) {
-            let qd1 = diag_block::<T, K>(avx, n, offset, kpad, bp, j0, ap, coef, inv, zc, zi)?;
+            let qd1 = diag_block::<T, K>(avx, n, offset, kpad, bp, j0, ap, coef, inv)?;
             // Panels whose last row is now done go out while they are in
             // cache.
             let done = panels_done(n, nr, mr, j0);
@@ -522,8 +513,7 @@ fn panels_done(n: usize, nr: usize, mr: usize, j0: usize) -> usize {
 /// (`offset` added).
 ///
 /// # Safety
-/// As for [`factor_panels`], with `zc` holding `MR * MR` zeros and `zi`
-/// `MR` ones; the diagonal panels hold columns `0..j0` of `L` and are not
+/// As for [`factor_panels`]; the diagonal panels hold columns `0..j0` of `L` and are not
 /// used by anyone else meanwhile.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -537,8 +527,6 @@ unsafe fn diag_block<T: Scalar, K: Kernel<T>>(
     ap: *mut T,
     coef: *mut T,
     inv: *mut T,
-    zc: *const T,
-    zi: *const T,
 ) -> Result<usize> {
     let (mr, nr) = (K::MR, K::NR);
     debug_assert!(mr <= 16);
@@ -552,14 +540,11 @@ unsafe fn diag_block<T: Scalar, K: Kernel<T>>(
         gather::<T>(j0, w, mr, nr, ps, bp, ap);
         let (qd0, qd1) = (j0 / nr, (j0 + w - 1) / nr);
         let tile = |q: usize| bp.add(q * ps + j0 * nr);
-        if j0 > 0 && avx {
-            // The fused tile with no coupling and unit scales: the
-            // update alone (x * 1 is exact).
+        if j0 > 0 {
             for q in qd0..=qd1 {
-                solve_tile::<T, K>(avx, j0, ap, bp.add(q * ps), zc, zi);
-            }
-        } else if j0 > 0 {
-            for q in qd0..=qd1 {
+                if update_tile::<T, K>(avx, j0, ap, bp.add(q * ps)) {
+                    continue;
+                }
                 K::run(
                     j0,
                     ap,
@@ -701,6 +686,42 @@ unsafe fn gather_fixed<T: Scalar, const A: usize, const B: usize>(
     }
 }
 
+/// [`solve_tile`]'s update alone (`T = T - A B`) by the AVX2 tile; `false`
+/// (nothing done) where it does not apply.
+///
+/// # Safety
+/// As for [`solve_tile`].
+#[inline(always)]
+unsafe fn update_tile<T: Scalar, K: Kernel<T>>(
+    avx: bool,
+    j0: usize,
+    ap: *const T,
+    panel: *mut T,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if avx && K::MR == 6 {
+        use super::kernel::avx;
+        // SAFETY: the panels and operands as the caller guarantees; AVX2
+        // and FMA present (`avx`); T is the type named by the case.
+        unsafe {
+            if K::NR == 8 && same_type::<T, f64>() {
+                let p = panel as *mut f64;
+                let t = p.add(j0 * 8);
+                avx::tile_f64::<false>(j0, ap as *const f64, p, t, t, t);
+                return true;
+            }
+            if K::NR == 16 && same_type::<T, f32>() {
+                let p = panel as *mut f32;
+                let t = p.add(j0 * 16);
+                avx::tile_f32::<false>(j0, ap as *const f32, p, t, t, t);
+                return true;
+            }
+        }
+    }
+    let _ = (avx, j0, ap, panel);
+    false
+}
+
 /// `T = T - A B` for the tile at depth `j0` of `panel` (B: the panel's
 /// depth `0..j0`), then row `c` of it becomes
 /// `(T[c] - sum_{q < c} coef[c mr + q] T[q]) * inv[c]`.
@@ -719,13 +740,13 @@ unsafe fn solve_tile<T: Scalar, K: Kernel<T>>(
     let (mr, nr) = (K::MR, K::NR);
     #[cfg(target_arch = "x86_64")]
     if avx && mr == 6 {
-        use crate::gemm::trsm::avx;
+        use super::kernel::avx;
         // SAFETY: the panels and operands as the caller guarantees; AVX2
         // and FMA present (`avx`); T is the type named by the case.
         unsafe {
             if nr == 8 && same_type::<T, f64>() {
                 let p = panel as *mut f64;
-                avx::fused_f64(
+                avx::tile_f64::<true>(
                     j0,
                     ap as *const f64,
                     p,
@@ -737,7 +758,7 @@ unsafe fn solve_tile<T: Scalar, K: Kernel<T>>(
             }
             if nr == 16 && same_type::<T, f32>() {
                 let p = panel as *mut f32;
-                avx::fused_f32(
+                avx::tile_f32::<true>(
                     j0,
                     ap as *const f32,
                     p,
@@ -829,8 +850,6 @@ struct Pipe<T> {
     /// (`MR MR`), reciprocals (`MR`).
     ring: *mut T,
     slot: usize,
-    /// `MR MR` zeros then `MR` ones.
-    zeros: *const T,
     dst: Dst<T>,
     items: Vec<Item>,
     /// Per item: claimed by a thread.
@@ -1025,24 +1044,10 @@ impl<T: Scalar> Pipe<T> {
         let (qd0, qd1) = self.diag_panels(k);
         let panels = n.div_ceil(nr);
         let (ap, coef, inv) = self.slot(k);
-        let zc = self.zeros;
         // SAFETY: the slot (its step k - RING finished) and the diagonal
-        // panels' tiles of step k are this item's; `zeros` holds MR MR zeros
-        // then MR ones.
+        // panels' tiles of step k are this item's.
         let r = unsafe {
-            diag_block::<T, K>(
-                self.avx,
-                n,
-                self.offset,
-                kpad,
-                self.bp,
-                j0,
-                ap,
-                coef,
-                inv,
-                zc,
-                zc.add(mr * mr),
-            )
+            diag_block::<T, K>(self.avx, n, self.offset, kpad, self.bp, j0, ap, coef, inv)
         };
         if let Err(e) = r {
             if let Error::NotPositiveDefinite { index } = e {
@@ -1237,18 +1242,7 @@ unsafe fn run_team<T: Scalar, K: Kernel<T>>(
     let slot = mr * kpad + mr * mr + mr;
     with_buffers(|abuf, bbuf| {
         let bp = bbuf.slice::<T>(panels * nr * kpad).as_mut_ptr();
-        let ring = abuf.slice::<T>(RING * slot + mr * mr + mr).as_mut_ptr();
-        // SAFETY: `ring` holds RING slots and then mr * mr + mr elements.
-        let zeros = unsafe {
-            let z = ring.add(RING * slot);
-            for x in 0..mr * mr {
-                *z.add(x) = T::ZERO;
-            }
-            for x in 0..mr {
-                *z.add(mr * mr + x) = T::ONE;
-            }
-            z as *const T
-        };
+        let ring = abuf.slice::<T>(RING * slot).as_mut_ptr();
         let (list, count) = items(n, mr, nr);
         let pipe = Pipe {
             avx,
@@ -1261,7 +1255,6 @@ unsafe fn run_team<T: Scalar, K: Kernel<T>>(
             bp,
             ring,
             slot,
-            zeros,
             dst,
             claimed: (0..list.len()).map(|_| AtomicBool::new(false)).collect(),
             items: list,
