@@ -1,6 +1,8 @@
 //! The timing engine: warm-up, a batch size per backend so that tiny calls
 //! are timed in batches, then rounds that alternate the backends (a
-//! different one first each round), and the median per backend.
+//! different one first each round), and the median per backend. Each timed
+//! batch of a short call follows one untimed call of the same backend
+//! ([`WARM_CALL_MAX_S`]).
 //!
 //! A timed batch is short (tens of microseconds: enough calls that the
 //! clock's cost vanishes), so that many rounds fit in a case: a batch that
@@ -118,6 +120,18 @@ pub fn paired(num: &[f64], den: &[f64]) -> Option<Spread> {
 /// kind of inputs, and one call this long is its own batch.
 pub const NO_WARMUP_S: f64 = 0.1;
 
+/// Calls shorter than this (seconds) get one untimed call of the same
+/// backend right before each timed batch. A backend's state after its own
+/// call (its worker threads awake or spinning, its code and tables in cache)
+/// is what a program calling it repeatedly sees; without the warm call a
+/// batch would start in whatever state the previous backend of the round
+/// left, and with three backends rotated `(r + j) % 3` each backend is not
+/// preceded by the others equally often (the dispatcher followed the direct
+/// simd call in two rounds of three), which favoured or penalised the
+/// dispatcher on threaded calls by the cost of waking a team (tens of
+/// microseconds). Above this length a wake-up is lost in the call.
+pub const WARM_CALL_MAX_S: f64 = 2e-3;
+
 /// Times every function in `fns` whose `active` flag is set on the same
 /// inputs (rotating through `copies` copies). A backend that returns an
 /// error while timed gets `Err` and drops out of the remaining rounds.
@@ -180,9 +194,10 @@ pub fn measure<T>(
         }
         batch[b] = calls;
     }
+    let warm_call: Vec<bool> = est.iter().map(|&t| t < WARM_CALL_MAX_S).collect();
     let round_s: f64 = (0..nb)
         .filter(|&b| alive[b])
-        .map(|b| est[b] * batch[b] as f64)
+        .map(|b| est[b] * (batch[b] + usize::from(warm_call[b])) as f64)
         .sum();
     let rounds =
         ((plan.case_s / round_s.max(1e-9)) as usize).clamp(plan.min_rounds, plan.max_rounds);
@@ -193,7 +208,12 @@ pub fn measure<T>(
             if !alive[b] {
                 continue;
             }
-            match run_batch(fns[b], inp, batch[b], copies, &mut next) {
+            let warm = if warm_call[b] {
+                run_batch(fns[b], inp, 1, copies, &mut next).map(|_| ())
+            } else {
+                Ok(())
+            };
+            match warm.and_then(|()| run_batch(fns[b], inp, batch[b], copies, &mut next)) {
                 Ok(t) => samples[b].push(t * 1e9 / batch[b] as f64),
                 Err(e) => {
                     result[b] = Some(Err(e));
