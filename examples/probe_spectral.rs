@@ -14,6 +14,8 @@
 //! and the largest difference between the two backends' eigenvalues or
 //! singular values, relative to the largest one. `min` reports the fastest
 //! round of each backend instead of the median (steadier on a busy machine).
+//! `solo=simd` or `solo=openblas` runs only that backend, `reps` times per
+//! case, and prints its median: a loop to profile under `perf record`.
 
 use std::time::Instant;
 
@@ -32,6 +34,8 @@ fn random(n: usize, seed: u64) -> Mat<f64> {
 }
 
 static USE_MIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// 0: both backends; 1: simd only; 2: OpenBLAS only (`solo=`).
+static SOLO: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// The median, or with `min` on the command line the minimum.
 fn median(mut v: Vec<f64>) -> f64 {
@@ -63,13 +67,23 @@ fn time_pair(
 ) -> (f64, f64, f64) {
     let (mut ts, mut to) = (Vec::new(), Vec::new());
     let (mut rs, mut ro) = (Vec::new(), Vec::new());
+    let solo = SOLO.load(std::sync::atomic::Ordering::Relaxed);
     for _ in 0..reps {
-        let t = Instant::now();
-        ro = ob();
-        to.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        rs = simd();
-        ts.push(t.elapsed().as_secs_f64());
+        if solo != 1 {
+            let t = Instant::now();
+            ro = ob();
+            to.push(t.elapsed().as_secs_f64());
+        }
+        if solo != 2 {
+            let t = Instant::now();
+            rs = simd();
+            ts.push(t.elapsed().as_secs_f64());
+        }
+    }
+    if solo != 0 {
+        // The missing side reads as the same time: ratio 1, no difference.
+        let t = median(if solo == 1 { ts } else { to });
+        return (t, t, 0.0);
     }
     (median(ts), median(to), rel_diff(&ro, &rs))
 }
@@ -85,6 +99,13 @@ fn main() {
             USE_MIN.store(true, std::sync::atomic::Ordering::Relaxed);
         } else if let Some(r) = a.strip_prefix("reps=") {
             reps = r.parse().expect("reps=N");
+        } else if let Some(r) = a.strip_prefix("solo=") {
+            let v = match r {
+                "simd" => 1,
+                "openblas" => 2,
+                _ => panic!("solo=simd or solo=openblas"),
+            };
+            SOLO.store(v, std::sync::atomic::Ordering::Relaxed);
         } else if let Some(r) = a.strip_prefix("bands=") {
             bands = r.split(',').map(|s| s.parse().expect("band")).collect();
         } else if a.chars().next().is_some_and(|c| c.is_ascii_digit()) {

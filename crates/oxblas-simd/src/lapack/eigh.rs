@@ -1,7 +1,9 @@
 //! Symmetric eigendecomposition $A = V \Lambda V^T$.
 //!
-//! 1. Scale `A` into a safe range if its largest entry is near overflow or
-//!    underflow.
+//! 1. Copy the lower triangle of `J A J` (`J` reverses the order: same
+//!    eigenvalues, eigenvectors with their rows reversed), whose columns are
+//!    the reversed rows of a row-major `A`; scale it into a safe range if its
+//!    largest entry is near overflow or underflow.
 //! 2. Householder tridiagonalization $A = Q T Q^T$ from the lower triangle
 //!    (`tridiagonalize`): panels of `TRD_NB` columns whose symmetric
 //!    products read the trailing triangle once (`symv_lower_fused`), and a
@@ -46,7 +48,11 @@ const BT_JB: usize = 128;
 /// - [`Error::NoConvergence`] if the QL iteration hits its iteration limit.
 pub fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
     let (values, vectors) = driver(a, Op::Eigh, true, None)?;
-    let vectors = vectors.map_or_else(|| Mat::zeros(0, 0), |v| v.to_mat());
+    // Rows reversed: the work matrix was J A J (see `driver`).
+    let vectors = vectors.map_or_else(
+        || Mat::zeros(0, 0),
+        |v| Mat::from_fn(v.rows, v.cols, |i, j| v.at(v.rows - 1 - i, j)),
+    );
     Ok(Eigh { values, vectors })
 }
 
@@ -90,34 +96,33 @@ fn driver<T: Scalar>(
         validate::square(op, a.shape())?;
     }
     let n = a.rows();
-    // Copy the lower triangle into a column-major work matrix, in strips
-    // of STRIP columns walked down all their rows: the strip's columns are
-    // written as STRIP sequential streams. (Measured on a row-major 1024
-    // matrix: 4 columns about twice as fast as 8 or 32 x 32 tiles, whose
-    // column streams, `8 n` bytes apart, share L1 sets.)
+    // The work matrix is B = J A J (J the exchange matrix, which reverses
+    // the order of rows or columns): B has A's eigenvalues, and the
+    // eigenvectors of A are B's with their rows reversed. Column j of B's
+    // lower triangle is row n - 1 - j of A's lower triangle, reversed, so
+    // for the usual row-major input the column-major copy reads and writes
+    // contiguous runs instead of transposing.
     let mut w = ColMat::<T>::zeros(n, n);
-    const STRIP: usize = 4;
-    let col_major = n > 0 && a.t().row_slice(0).is_some();
-    for jb in (0..n).step_by(STRIP) {
-        if col_major {
-            // Contiguous columns: copied as they are.
-            for j in jb..(jb + STRIP).min(n) {
-                let col = a.t().row_slice(j).expect("contiguous columns");
-                w.data[j + j * n..(j + 1) * n].copy_from_slice(&col[j..]);
+    if n > 0 && a.row_slice(0).is_some() {
+        for j in 0..n {
+            let r = n - 1 - j;
+            let row = &a.row_slice(r).expect("contiguous rows")[..=r];
+            let dst = &mut w.data[j + j * n..(j + 1) * n];
+            for (x, &y) in dst.iter_mut().zip(row.iter().rev()) {
+                *x = y;
             }
-            continue;
         }
-        let je = (jb + STRIP).min(n);
-        for i in jb..n {
-            let je = je.min(i + 1);
-            if let Some(row) = a.row_slice(i) {
-                // Contiguous rows (the usual row-major input).
-                for (jj, &x) in row[jb..je].iter().enumerate() {
-                    w.data[i + (jb + jj) * n] = x;
-                }
-            } else {
-                for j in jb..je {
-                    w.data[i + j * n] = a[(i, j)];
+    } else {
+        // Any other layout: B(i, j) = A(n - 1 - j, n - 1 - i), in strips of
+        // STRIP columns of B walked down all their rows, so that a
+        // column-major A is read STRIP contiguous elements at a time and the
+        // strip's columns are written as STRIP sequential streams.
+        const STRIP: usize = 4;
+        for jb in (0..n).step_by(STRIP) {
+            let je = (jb + STRIP).min(n);
+            for i in jb..n {
+                for j in jb..je.min(i + 1) {
+                    w.data[i + j * n] = a[(n - 1 - j, n - 1 - i)];
                 }
             }
         }
@@ -240,7 +245,8 @@ fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], t
             let v: Vec<T> = a.col(i)[i + 1..].to_vec();
             // w = tau * A22 v, with A22 = a[i+1.., i+1..] (lower triangle).
             let w = &mut w[..m];
-            symv_lower_fused(a, i + 1, t, &v, w);
+            // Directions alternate (see `latrd`).
+            symv_lower_fused(a, i + 1, t, &v, w, (i - start) % 2 == 0);
             // w -= (tau/2 (w . v)) v
             let alpha2 = -T::from_f64(0.5) * t * dot(w, &v);
             axpy(alpha2, &v, w);
@@ -309,7 +315,11 @@ fn latrd<T: Scalar>(
         {
             let (vm, wm) = (&vwv.data[..], &vwv.data[nb * n..]);
             let v = &vwv.col(i)[c + 1..];
-            symv_lower_fused(a, c + 1, T::ONE, v, w);
+            // Alternate directions: the trailing block (a few MiB at order
+            // 1024) is larger than L2, and each product starts on the
+            // columns the previous one (or the trailing update, which ends
+            // on the last columns) read last.
+            symv_lower_fused(a, c + 1, T::ONE, v, w, i % 2 == 0);
             // w -= V (W^T v) + W (V^T v).
             panel_gemv_t(vm, wm, n, c + 1, v, &mut xw[..i], &mut xv[..i]);
             for p in 0..i {

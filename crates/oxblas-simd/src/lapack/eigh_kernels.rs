@@ -20,8 +20,20 @@ use super::spectral_util::{dot, max_abs, ColMat};
 /// SIMD register by register down the rows, both the columns' dot products
 /// with `v` (the upper-triangle half of the product) and their contribution
 /// to `w` (the lower half). Explicit pulp SIMD for `f32`/`f64`.
+///
+/// `rev` walks the column blocks from the last to the first (same result up
+/// to rounding): alternating directions between consecutive products over
+/// (nearly) the same block starts each one on the columns the previous one
+/// read last, which are still in cache when the block is larger than it.
 #[inline(always)]
-pub(crate) fn symv_lower_fused<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: &[T], w: &mut [T]) {
+pub(crate) fn symv_lower_fused<T: Scalar>(
+    a: &ColMat<T>,
+    k: usize,
+    alpha: T,
+    v: &[T],
+    w: &mut [T],
+    rev: bool,
+) {
     let n = a.rows;
     let m = v.len();
     debug_assert!(k + m == n && w.len() >= m);
@@ -30,7 +42,7 @@ pub(crate) fn symv_lower_fused<T: Scalar>(a: &ColMat<T>, k: usize, alpha: T, v: 
         let ad: &[E] = cast_slice(&a.data).expect("E is T");
         let vd: &[E] = cast_slice(v).expect("E is T");
         let wd: &mut [E] = cast_slice_mut(w).expect("E is T");
-        dispatch(SymvLower { a: ad, n, k, v: vd, w: wd });
+        dispatch(SymvLower { a: ad, n, k, v: vd, w: wd, rev });
     });
     if alpha != T::ONE {
         for x in w.iter_mut() {
@@ -45,99 +57,129 @@ struct SymvLower<'a, E> {
     k: usize,
     v: &'a [E],
     w: &'a mut [E],
+    rev: bool,
+}
+
+/// Columns `jj..jj + 4` of the block `a[k.., k..]` (ld `n`): their part of
+/// `w += S v`, both halves (see [`symv_lower_fused`]).
+#[inline(always)]
+fn symv_block4<E: Elem, S: pulp::Simd>(
+    s: S,
+    a: &[E],
+    n: usize,
+    k: usize,
+    v: &[E],
+    w: &mut [E],
+    jj: usize,
+) {
+    let m = v.len();
+    let j = k + jj;
+    // Column j + p from its diagonal on: rows j + p..n.
+    let c0 = &a[j * n + j..(j + 1) * n];
+    let c1 = &a[(j + 1) * n + j + 1..(j + 2) * n];
+    let c2 = &a[(j + 2) * n + j + 2..(j + 3) * n];
+    let c3 = &a[(j + 3) * n + j + 3..(j + 4) * n];
+    let x = [v[jj], v[jj + 1], v[jj + 2], v[jj + 3]];
+    // The 4x4 diagonal block (lower part): entry (q, p), q >= p, is
+    // column p at offset q - p.
+    let cols = [c0, c1, c2, c3];
+    let mut sd = [E::ZERO; 4];
+    for p in 0..4 {
+        sd[p] += cols[p][0] * x[p];
+        for q in p + 1..4 {
+            let aqp = cols[p][q - p];
+            sd[p] += aqp * x[q];
+            w[jj + q] += aqp * x[p];
+        }
+    }
+    // Rows below the block, a register at a time.
+    let len = m - jj - 4;
+    let (b0, b1, b2, b3) = (
+        &c0[4..4 + len],
+        &c1[3..3 + len],
+        &c2[2..2 + len],
+        &c3[1..1 + len],
+    );
+    let vb = &v[jj + 4..];
+    let (wd, wb) = w[jj..].split_at_mut(4);
+    let (h0, t0) = E::split::<S>(b0);
+    let (h1, t1) = E::split::<S>(b1);
+    let (h2, t2) = E::split::<S>(b2);
+    let (h3, t3) = E::split::<S>(b3);
+    let (hv, tv) = E::split::<S>(vb);
+    let (hw, tw) = E::split_mut::<S>(wb);
+    let xs = [
+        E::vsplat(s, x[0]),
+        E::vsplat(s, x[1]),
+        E::vsplat(s, x[2]),
+        E::vsplat(s, x[3]),
+    ];
+    let z = E::vsplat(s, E::ZERO);
+    let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
+    let nv = h0.len();
+    let (h1, h2, h3, hv, hw2) = (&h1[..nv], &h2[..nv], &h3[..nv], &hv[..nv], &mut hw[..nv]);
+    for i in 0..nv {
+        let (e0, e1, e2, e3, vi) = (h0[i], h1[i], h2[i], h3[i], hv[i]);
+        let lo = E::vmul_add(s, e0, xs[0], E::vmul(s, e1, xs[1]));
+        let hi = E::vmul_add(s, e2, xs[2], E::vmul_add(s, e3, xs[3], hw2[i]));
+        hw2[i] = E::vadd(s, lo, hi);
+        a0 = E::vmul_add(s, e0, vi, a0);
+        a1 = E::vmul_add(s, e1, vi, a1);
+        a2 = E::vmul_add(s, e2, vi, a2);
+        a3 = E::vmul_add(s, e3, vi, a3);
+    }
+    for r in 0..t0.len() {
+        let vi = tv[r];
+        tw[r] += t0[r] * x[0] + t1[r] * x[1] + t2[r] * x[2] + t3[r] * x[3];
+        sd[0] += t0[r] * vi;
+        sd[1] += t1[r] * vi;
+        sd[2] += t2[r] * vi;
+        sd[3] += t3[r] * vi;
+    }
+    wd[0] += sd[0] + E::vreduce_sum(s, a0);
+    wd[1] += sd[1] + E::vreduce_sum(s, a1);
+    wd[2] += sd[2] + E::vreduce_sum(s, a2);
+    wd[3] += sd[3] + E::vreduce_sum(s, a3);
+}
+
+/// Column `jj` of the block alone (the last `m % 4` columns).
+#[inline(always)]
+fn symv_col1<E: Elem>(a: &[E], n: usize, k: usize, v: &[E], w: &mut [E], jj: usize) {
+    let j = k + jj;
+    let c = &a[j * n + j..(j + 1) * n];
+    let below = &c[1..];
+    let xj = v[jj];
+    let mut acc = c[0] * xj;
+    for (r, &bi) in below.iter().enumerate() {
+        acc += bi * v[jj + 1 + r];
+        w[jj + 1 + r] += bi * xj;
+    }
+    w[jj] += acc;
 }
 
 impl<E: Elem> pulp::WithSimd for SymvLower<'_, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, s: S) {
-        let SymvLower { a, n, k, v, w } = self;
+        let SymvLower { a, n, k, v, w, rev } = self;
         let m = v.len();
         w.fill(E::ZERO);
-        let mut jj = 0;
-        while jj + 4 <= m {
-            let j = k + jj;
-            // Column j + p from its diagonal on: rows j + p..n.
-            let c0 = &a[j * n + j..(j + 1) * n];
-            let c1 = &a[(j + 1) * n + j + 1..(j + 2) * n];
-            let c2 = &a[(j + 2) * n + j + 2..(j + 3) * n];
-            let c3 = &a[(j + 3) * n + j + 3..(j + 4) * n];
-            let x = [v[jj], v[jj + 1], v[jj + 2], v[jj + 3]];
-            // The 4x4 diagonal block (lower part): entry (q, p), q >= p, is
-            // column p at offset q - p.
-            let cols = [c0, c1, c2, c3];
-            let mut sd = [E::ZERO; 4];
-            for p in 0..4 {
-                sd[p] += cols[p][0] * x[p];
-                for q in p + 1..4 {
-                    let aqp = cols[p][q - p];
-                    sd[p] += aqp * x[q];
-                    w[jj + q] += aqp * x[p];
-                }
+        // Blocks of four columns, then the last few one at a time.
+        let m4 = m - m % 4;
+        if rev {
+            for jj in (m4..m).rev() {
+                symv_col1(a, n, k, v, w, jj);
             }
-            // Rows below the block, a register at a time.
-            let len = m - jj - 4;
-            let (b0, b1, b2, b3) = (
-                &c0[4..4 + len],
-                &c1[3..3 + len],
-                &c2[2..2 + len],
-                &c3[1..1 + len],
-            );
-            let vb = &v[jj + 4..];
-            let wb = &mut w[jj + 4..];
-            let (h0, t0) = E::split::<S>(b0);
-            let (h1, t1) = E::split::<S>(b1);
-            let (h2, t2) = E::split::<S>(b2);
-            let (h3, t3) = E::split::<S>(b3);
-            let (hv, tv) = E::split::<S>(vb);
-            let (hw, tw) = E::split_mut::<S>(wb);
-            let xs = [
-                E::vsplat(s, x[0]),
-                E::vsplat(s, x[1]),
-                E::vsplat(s, x[2]),
-                E::vsplat(s, x[3]),
-            ];
-            let z = E::vsplat(s, E::ZERO);
-            let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
-            let nv = h0.len();
-            let (h1, h2, h3, hv, hw2) = (&h1[..nv], &h2[..nv], &h3[..nv], &hv[..nv], &mut hw[..nv]);
-            for i in 0..nv {
-                let (e0, e1, e2, e3, vi) = (h0[i], h1[i], h2[i], h3[i], hv[i]);
-                let lo = E::vmul_add(s, e0, xs[0], E::vmul(s, e1, xs[1]));
-                let hi = E::vmul_add(s, e2, xs[2], E::vmul_add(s, e3, xs[3], hw2[i]));
-                hw2[i] = E::vadd(s, lo, hi);
-                a0 = E::vmul_add(s, e0, vi, a0);
-                a1 = E::vmul_add(s, e1, vi, a1);
-                a2 = E::vmul_add(s, e2, vi, a2);
-                a3 = E::vmul_add(s, e3, vi, a3);
+            for jj in (0..m4).step_by(4).rev() {
+                symv_block4(s, a, n, k, v, w, jj);
             }
-            for r in 0..t0.len() {
-                let vi = tv[r];
-                tw[r] += t0[r] * x[0] + t1[r] * x[1] + t2[r] * x[2] + t3[r] * x[3];
-                sd[0] += t0[r] * vi;
-                sd[1] += t1[r] * vi;
-                sd[2] += t2[r] * vi;
-                sd[3] += t3[r] * vi;
+        } else {
+            for jj in (0..m4).step_by(4) {
+                symv_block4(s, a, n, k, v, w, jj);
             }
-            w[jj] += sd[0] + E::vreduce_sum(s, a0);
-            w[jj + 1] += sd[1] + E::vreduce_sum(s, a1);
-            w[jj + 2] += sd[2] + E::vreduce_sum(s, a2);
-            w[jj + 3] += sd[3] + E::vreduce_sum(s, a3);
-            jj += 4;
-        }
-        // The last few columns one at a time.
-        while jj < m {
-            let j = k + jj;
-            let c = &a[j * n + j..(j + 1) * n];
-            let below = &c[1..];
-            let xj = v[jj];
-            let mut acc = c[0] * xj;
-            for (r, &bi) in below.iter().enumerate() {
-                acc += bi * v[jj + 1 + r];
-                w[jj + 1 + r] += bi * xj;
+            for jj in m4..m {
+                symv_col1(a, n, k, v, w, jj);
             }
-            w[jj] += acc;
-            jj += 1;
         }
     }
 }

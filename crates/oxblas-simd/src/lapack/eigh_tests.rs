@@ -99,23 +99,25 @@ fn symv_fused_matches_naive() {
                 }
                 let m = n - k;
                 let v: Vec<T> = (0..m).map(|_| T::from_f64(rng.next())).collect();
-                let mut w = vec![T::from_f64(123.0); m];
-                let alpha = T::from_f64(-0.75);
-                symv_lower_fused(&a_low, k, alpha, &v, &mut w);
-                for i in 0..m {
-                    let want: f64 = alpha.to_f64()
-                        * (0..m)
-                            .map(|j| a.at(k + i, k + j).to_f64() * v[j].to_f64())
+                for rev in [false, true] {
+                    let mut w = vec![T::from_f64(123.0); m];
+                    let alpha = T::from_f64(-0.75);
+                    symv_lower_fused(&a_low, k, alpha, &v, &mut w, rev);
+                    for i in 0..m {
+                        let want: f64 = alpha.to_f64()
+                            * (0..m)
+                                .map(|j| a.at(k + i, k + j).to_f64() * v[j].to_f64())
+                                .sum::<f64>();
+                        let scale: f64 = (0..m)
+                            .map(|j| (a.at(k + i, k + j).to_f64() * v[j].to_f64()).abs())
                             .sum::<f64>();
-                    let scale: f64 = (0..m)
-                        .map(|j| (a.at(k + i, k + j).to_f64() * v[j].to_f64()).abs())
-                        .sum::<f64>();
-                    let err = (w[i].to_f64() - want).abs();
-                    assert!(
-                        err <= 4.0 * m as f64 * eps::<T>() * scale.max(f64::MIN_POSITIVE),
-                        "n {n} k {k} row {i}: {} vs {want}",
-                        w[i].to_f64()
-                    );
+                        let err = (w[i].to_f64() - want).abs();
+                        assert!(
+                            err <= 4.0 * m as f64 * eps::<T>() * scale.max(f64::MIN_POSITIVE),
+                            "n {n} k {k} rev {rev} row {i}: {} vs {want}",
+                            w[i].to_f64()
+                        );
+                    }
                 }
             }
         }
