@@ -24,7 +24,7 @@ use super::util::vectorized;
 
 use super::eigh_band::{tridiagonalize_two_stage, BAND, TWO_STAGE_MIN};
 use super::eigh_kernels::{
-    apply_q_left_panels, panel_gemv_n, panel_gemv_t, symv_lower_fused, tridiag_sterf,
+    apply_q_left_panels, panel_gemv_n, panel_gemv_n2, panel_gemv_t, symv_lower_fused, tridiag_sterf,
 };
 use super::spectral_dc::tridiag_dc;
 use super::spectral_util::{
@@ -284,23 +284,18 @@ fn latrd<T: Scalar>(
 ) {
     let n = a.rows;
     debug_assert!(vwv.rows == n && vwv.cols >= 2 * nb);
-    // Scratch: coefficients of the panel gemvs.
+    // Scratch: coefficients of the panel gemvs (for w, and for the next
+    // column).
     let mut xv = vec![T::ZERO; nb];
     let mut xw = vec![T::ZERO; nb];
+    let mut cv = vec![T::ZERO; nb];
+    let mut cw = vec![T::ZERO; nb];
     let mut w = vec![T::ZERO; n];
     for i in 0..nb {
         let c = i0 + i;
-        // Bring column c up to date with the panel's first i reflectors:
-        // a[c.., c] -= V[c.., ..i] W[c, ..i]^T + W[c.., ..i] V[c, ..i]^T.
-        if i > 0 {
-            for p in 0..i {
-                xv[p] = -vwv.at(c, nb + p);
-                xw[p] = -vwv.at(c, p);
-            }
-            let (vm, wm) = (&vwv.data[..], &vwv.data[nb * n..]);
-            let col = &mut a.data[c * n + c..(c + 1) * n];
-            panel_gemv_n(vm, wm, n, c, &xv[..i], &xw[..i], col);
-        }
+        // Column c is up to date with the panel's first i reflectors
+        // (a[c.., c] -= V[c.., ..i] W[c, ..i]^T + W[c.., ..i] V[c, ..i]^T):
+        // step i - 1 applied them along with its own gemv (below).
         d[c] = a.at(c, c);
         let col = a.col_mut(c);
         let (beta, t) = householder(col[c + 1], &mut col[c + 2..]);
@@ -311,6 +306,8 @@ fn latrd<T: Scalar>(
         // w = tau (A22 v - V (W^T v) - W (V^T v)), rows c+1.., then
         // w -= tau/2 (w . v) v.
         let m = n - c - 1;
+        // Whether column c + 1 is the next one of this panel.
+        let next = i + 1 < nb;
         let w = &mut w[..m];
         {
             let (vm, wm) = (&vwv.data[..], &vwv.data[nb * n..]);
@@ -326,7 +323,29 @@ fn latrd<T: Scalar>(
                 xv[p] = -xv[p];
                 xw[p] = -xw[p];
             }
-            panel_gemv_n(vm, wm, n, c + 1, &xv[..i], &xw[..i], w);
+            if next {
+                // The same pass brings column c + 1 (rows c+1..) up to date
+                // with the first i reflectors.
+                for p in 0..i {
+                    cv[p] = -vwv.at(c + 1, nb + p);
+                    cw[p] = -vwv.at(c + 1, p);
+                }
+                let col = &mut a.data[(c + 1) * n + c + 1..(c + 2) * n];
+                panel_gemv_n2(
+                    vm,
+                    wm,
+                    n,
+                    c + 1,
+                    &xv[..i],
+                    &xw[..i],
+                    w,
+                    &cv[..i],
+                    &cw[..i],
+                    col,
+                );
+            } else {
+                panel_gemv_n(vm, wm, n, c + 1, &xv[..i], &xw[..i], w);
+            }
             for x in w.iter_mut() {
                 *x *= t;
             }
@@ -335,6 +354,16 @@ fn latrd<T: Scalar>(
         }
         vwv.col_mut(nb + i)[c + 1..].copy_from_slice(w);
         a.set(c + 1, c, beta);
+        if next {
+            // ... and with reflector i: a[c+1.., c+1] -= v w[0] + w v[0],
+            // v[0] = 1.
+            let w0 = w[0];
+            let v = &vwv.data[i * n + c + 1..(i + 1) * n];
+            let col = &mut a.data[(c + 1) * n + c + 1..(c + 2) * n];
+            for ((x, &vr), &wr) in col.iter_mut().zip(v).zip(w.iter()) {
+                *x -= vr * w0 + wr;
+            }
+        }
     }
 }
 

@@ -320,6 +320,133 @@ impl<'a, E: Elem> pulp::WithSimd for PanelGemvN<'a, E> {
     }
 }
 
+/// [`panel_gemv_n`] into two outputs at once: `y += sum_p (xv[p] V_p +
+/// xw[p] W_p)` and `y2 += sum_p (xv2[p] V_p + xw2[p] W_p)` over the same
+/// rows, reading each panel element once for both (`y2.len() == y.len()`).
+/// Two column pairs per pass.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn panel_gemv_n2<T: Scalar>(
+    vm: &[T],
+    wm: &[T],
+    ld: usize,
+    r0: usize,
+    xv: &[T],
+    xw: &[T],
+    y: &mut [T],
+    xv2: &[T],
+    xw2: &[T],
+    y2: &mut [T],
+) {
+    let k = xv.len();
+    debug_assert!(xw.len() == k && xv2.len() == k && xw2.len() == k);
+    debug_assert!(y2.len() == y.len());
+    if k == 0 || y.is_empty() {
+        return;
+    }
+    debug_assert!((k - 1) * ld + r0 + y.len() <= vm.len().min(wm.len()));
+    with_elem!(T, E => {
+        dispatch(PanelGemvN2::<E> {
+            vm: cast_slice(vm).expect("E is T"),
+            wm: cast_slice(wm).expect("E is T"),
+            ld,
+            r0,
+            xv: cast_slice(xv).expect("E is T"),
+            xw: cast_slice(xw).expect("E is T"),
+            y: cast_slice_mut(y).expect("E is T"),
+            xv2: cast_slice(xv2).expect("E is T"),
+            xw2: cast_slice(xw2).expect("E is T"),
+            y2: cast_slice_mut(y2).expect("E is T"),
+        });
+    });
+}
+
+struct PanelGemvN2<'a, E> {
+    vm: &'a [E],
+    wm: &'a [E],
+    ld: usize,
+    r0: usize,
+    xv: &'a [E],
+    xw: &'a [E],
+    y: &'a mut [E],
+    xv2: &'a [E],
+    xw2: &'a [E],
+    y2: &'a mut [E],
+}
+
+/// `y += sum_q x[q] cols[q]` and `y2 += sum_q x2[q] cols[q]` for `Q`
+/// columns, a register of `y` and `y2` at a time.
+#[inline(always)]
+fn gemv_n2_cols<E: Elem, S: pulp::Simd, const Q: usize>(
+    s: S,
+    cols: [&[E]; Q],
+    (x, y): ([E; Q], &mut [E]),
+    (x2, y2): ([E; Q], &mut [E]),
+) {
+    let len = y.len();
+    let (hy, ty) = E::split_mut::<S>(y);
+    let (hy2, ty2) = E::split_mut::<S>(&mut y2[..len]);
+    let nv = hy.len();
+    let hy2 = &mut hy2[..nv];
+    let hs: [&[E::V<S>]; Q] = core::array::from_fn(|q| &E::split::<S>(&cols[q][..len]).0[..nv]);
+    let xs: [E::V<S>; Q] = core::array::from_fn(|q| E::vsplat(s, x[q]));
+    let xs2: [E::V<S>; Q] = core::array::from_fn(|q| E::vsplat(s, x2[q]));
+    for i in 0..nv {
+        let (mut acc, mut acc2) = (hy[i], hy2[i]);
+        for q in 0..Q {
+            let c = hs[q][i];
+            acc = E::vmul_add(s, c, xs[q], acc);
+            acc2 = E::vmul_add(s, c, xs2[q], acc2);
+        }
+        hy[i] = acc;
+        hy2[i] = acc2;
+    }
+    let t0 = len - ty.len();
+    for (r, (yr, y2r)) in ty.iter_mut().zip(ty2.iter_mut()).enumerate() {
+        let (mut acc, mut acc2) = (*yr, *y2r);
+        for q in 0..Q {
+            let c = cols[q][t0 + r];
+            acc += c * x[q];
+            acc2 += c * x2[q];
+        }
+        *yr = acc;
+        *y2r = acc2;
+    }
+}
+
+impl<'a, E: Elem> pulp::WithSimd for PanelGemvN2<'a, E> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, s: S) {
+        let PanelGemvN2 {
+            vm,
+            wm,
+            ld,
+            r0,
+            xv,
+            xw,
+            y,
+            xv2,
+            xw2,
+            y2,
+        } = self;
+        let len = y.len();
+        let k = xv.len();
+        let mut p = 0;
+        while p + 2 <= k {
+            let (cols, x) = col_pairs::<E, 4>(vm, wm, ld, r0, len, p, xv, xw);
+            let (_, x2) = col_pairs::<E, 4>(vm, wm, ld, r0, len, p, xv2, xw2);
+            gemv_n2_cols::<E, S, 4>(s, cols, (x, &mut *y), (x2, &mut *y2));
+            p += 2;
+        }
+        if p < k {
+            let (cols, x) = col_pairs::<E, 2>(vm, wm, ld, r0, len, p, xv, xw);
+            let (_, x2) = col_pairs::<E, 2>(vm, wm, ld, r0, len, p, xv2, xw2);
+            gemv_n2_cols::<E, S, 2>(s, cols, (x, y), (x2, y2));
+        }
+    }
+}
+
 /// `dv[p] = V_p . v` and `dw[p] = W_p . v` for the first `dv.len()`
 /// columns of the panels `vm`, `wm` (leading dimension `ld`), over the rows
 /// `r0..r0 + v.len()`: the transposed gemv of the blocked tridiagonal

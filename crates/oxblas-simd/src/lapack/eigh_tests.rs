@@ -7,7 +7,7 @@ use oxblas_core::{Error, Mat, MatRef, Scalar};
 
 use super::eigh::{self, tridiag_ql, tridiagonalize};
 use super::eigh_kernels::{
-    apply_q_left_panels, panel_gemv_n, panel_gemv_t, symv_lower_fused, tridiag_sterf,
+    apply_q_left_panels, panel_gemv_n, panel_gemv_n2, panel_gemv_t, symv_lower_fused, tridiag_sterf,
 };
 use super::spectral_util::{apply_q_left, ColMat};
 
@@ -435,6 +435,31 @@ fn panel_gemv_kernels_match_naive() {
                             "gemv_n len {len} r0 {r0} k {k} row {r}: {} vs {want}",
                             y[r].to_f64()
                         );
+                    }
+                    // The two-output form: y as above, y2 from its own
+                    // coefficients, in one pass.
+                    let xv2: Vec<T> = (0..k).map(|_| T::from_f64(rng.next())).collect();
+                    let xw2: Vec<T> = (0..k).map(|_| T::from_f64(rng.next())).collect();
+                    let y20: Vec<T> = (0..len).map(|_| T::from_f64(rng.next())).collect();
+                    let (mut y1, mut y2) = (y0.clone(), y20.clone());
+                    panel_gemv_n2(&vm, &wm, ld, r0, &xv, &xw, &mut y1, &xv2, &xw2, &mut y2);
+                    for (out, start, cv, cw) in [(&y1, &y0, &xv, &xw), (&y2, &y20, &xv2, &xw2)] {
+                        for r in 0..len {
+                            let (mut want, mut scale) =
+                                (start[r].to_f64(), start[r].to_f64().abs());
+                            for p in 0..k {
+                                let a = cv[p].to_f64() * vm[p * ld + r0 + r].to_f64();
+                                let b = cw[p].to_f64() * wm[p * ld + r0 + r].to_f64();
+                                want += a + b;
+                                scale += a.abs() + b.abs();
+                            }
+                            let err = (out[r].to_f64() - want).abs();
+                            assert!(
+                                err <= 2.0 * (2 * k + 1) as f64 * eps::<T>() * scale,
+                                "gemv_n2 len {len} r0 {r0} k {k} row {r}: {} vs {want}",
+                                out[r].to_f64()
+                            );
+                        }
                     }
                     let v = y0;
                     let mut dv = vec![T::from_f64(7.0); k];
