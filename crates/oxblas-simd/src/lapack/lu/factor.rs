@@ -2,24 +2,25 @@
 //!
 //! With more than one thread the whole factorization runs inside one
 //! [`with_team`] region: the recursion itself stays on the calling thread,
-//! and each of its memory-bound or gemm steps (row interchanges, the solve
-//! of the top-right block, the trailing update) is cut into one part per
-//! member, each running the sequential kernel on its part. A part is a set
-//! of columns (interchanges, solves, wide updates) or of rows (the tall,
-//! narrow updates inside a panel). Every element is computed by the same
-//! sequence of operations as in the one-thread recursion (the gemm and the
-//! solve kernel compute each element independently of how the output is
-//! cut), so the factors do not depend on the thread count.
+//! and each of its gemm steps (the solve of the top-right block, the
+//! trailing update) is cut into one part per member, each running the
+//! sequential kernel on its part. A part is a set of columns (solves, wide
+//! updates) or of rows (the tall, narrow updates inside a panel). Tall
+//! leaves are factored by row parts too ([`leaf_team`]). Every element is
+//! computed by the same sequence of operations as in the one-thread
+//! recursion (the gemm and the solve kernel compute each element
+//! independently of how the output is cut), so the factors do not depend
+//! on the thread count.
 
 use oxblas_core::{validate, Error, Lu, MatMut, MatRef, Op, Par, Result, Scalar};
 
 use crate::current_par;
 use crate::gemm::trsm::gemm_nt_sub;
 use crate::gemm::{gemm, isa};
-use crate::lapack::util::{self, apply_swaps, split_point, vectorized};
+use crate::lapack::util::{self, split_point, vectorized};
 use crate::team::{with_team, Team};
 
-use super::leaf::leaf;
+use super::leaf::{leaf, leaf_team, TeamScratch};
 use super::par::copy_checked;
 use super::trsm::solve_unit_lower;
 
@@ -47,17 +48,19 @@ const PAR_GEMM_MIN: usize = 1 << 16;
 #[cfg(test)]
 const PAR_GEMM_MIN: usize = 1;
 
-/// Element moves (`swaps x columns`) below which interchanges are not split.
-#[cfg(not(test))]
-const PAR_SWAP_MIN: usize = 1 << 12;
-#[cfg(test)]
-const PAR_SWAP_MIN: usize = 1;
-
 /// Multiply-adds (`n^2 k / 2`) below which a triangular solve is not split.
 #[cfg(not(test))]
 const PAR_TRSM_MIN: usize = 1 << 15;
 #[cfg(test)]
 const PAR_TRSM_MIN: usize = 1;
+
+/// Panel rows from which a leaf is factored by the whole team
+/// ([`leaf_team`]: the members meet once per column, a few hundred
+/// nanoseconds; the one-thread leaf of 256 x 16 takes about 20 us).
+#[cfg(not(test))]
+const PAR_LEAF_MIN: usize = 256;
+#[cfg(test)]
+const PAR_LEAF_MIN: usize = 1;
 
 /// The shortest part a split dimension is cut into. Above 16 (the gemm's
 /// unpacked small-product bound), so that a part takes the same gemm path
@@ -106,19 +109,18 @@ fn factor_in_place<T: Scalar>(
 ) -> Result<()> {
     let (m, w) = a.shape();
     debug_assert!(m >= w && piv.len() == w);
-    // One thread: each leaf swaps whole rows of `a` at once (contiguous,
-    // one pass per interchange) instead of the recursion swapping the parts
-    // left and right of each panel in separate passes. A team keeps the
-    // recursion's swaps, which it splits by columns.
-    let fused = team.size() == 1;
-    factor_rec(&mut a, 0, w, piv, team, buf, fused)
+    let scratch = TeamScratch::new(team.size());
+    factor_rec(&mut a, 0, w, piv, team, buf, &scratch)
 }
 
 /// Factors the panel of `a` at rows `off..m`, columns `off..off + w`; `piv`
-/// (length `w`) receives its interchanges relative to row `off`. With
-/// `fused`, every interchange is applied to the whole rows of `a` when its
-/// leaf is done; else only to the panel's columns, and the recursion applies
-/// them to the columns on either side.
+/// (length `w`) receives its interchanges relative to row `off`. Every
+/// interchange is applied to the whole rows of `a` when its leaf is done
+/// (contiguous, one pass per interchange, on the calling thread), rather
+/// than by the recursion to the parts left and right of each panel in
+/// separate passes. On a team this also measured faster than those passes
+/// or these swaps split by columns over the members (the rows' parts last
+/// written by the other member cost more to fetch than the swaps save).
 ///
 /// Both orders give the same factors: columns right of a panel are not
 /// touched before the panel is done, columns left of it are not touched
@@ -130,7 +132,7 @@ fn factor_rec<T: Scalar>(
     piv: &mut [usize],
     team: &Team,
     buf: &mut Vec<T>,
-    fused: bool,
+    scratch: &TeamScratch<T>,
 ) -> Result<()> {
     let m = a.rows() - off;
     debug_assert!(m >= w && piv.len() == w && off + w <= a.cols());
@@ -139,21 +141,21 @@ fn factor_rec<T: Scalar>(
     }
     if w <= LEAF {
         let panel = a.rb_mut().submatrix(off, off, m, w)?;
-        vectorized(
-            #[inline(always)]
-            || leaf(panel, piv, buf),
-        );
-        if fused {
-            swap_outside(a.rb_mut(), off, w, piv);
+        let size = team.size();
+        if size == 1 || m < PAR_LEAF_MIN.max(size * w) {
+            vectorized(
+                #[inline(always)]
+                || leaf(panel, piv, buf),
+            );
+        } else {
+            leaf_team(panel, piv, team, scratch);
         }
+        swap_outside(a.rb_mut(), off, w, piv);
         return Ok(());
     }
     let n1 = split_point(w);
     let (piv1, piv2) = piv.split_at_mut(n1);
-    factor_rec(a, off, n1, piv1, team, buf, fused)?;
-    if !fused {
-        swaps(a.rb_mut().submatrix(off, off + n1, m, w - n1)?, piv1, team);
-    }
+    factor_rec(a, off, n1, piv1, team, buf, scratch)?;
     {
         let (left, mut right) = a.rb_mut().submatrix(off, off, m, w)?.split_at_col(n1);
         let (l11, l21) = left.into_ref().split_at_row(n1);
@@ -161,10 +163,7 @@ fn factor_rec<T: Scalar>(
         solve(l11, r_top.rb_mut(), team)?;
         update(l21, r_top.rb(), r_bot, team)?;
     }
-    factor_rec(a, off + n1, w - n1, piv2, team, buf, fused)?;
-    if !fused {
-        swaps(a.rb_mut().submatrix(off + n1, off, m - n1, n1)?, piv2, team);
-    }
+    factor_rec(a, off + n1, w - n1, piv2, team, buf, scratch)?;
     for p in piv2.iter_mut() {
         *p += n1;
     }
@@ -173,13 +172,18 @@ fn factor_rec<T: Scalar>(
 
 /// Applies the interchanges `row off + j <-> row off + piv[j]` to the columns
 /// of `a` outside `off..off + w` (the panel, already swapped by its leaf).
-pub(super) fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize, piv: &[usize]) {
+pub(super) fn swap_outside<T: Scalar>(a: MatMut<'_, T>, off: usize, w: usize, piv: &[usize]) {
+    swap_except(a, off, off, off + w, piv);
+}
+
+/// Applies the interchanges `row off + j <-> row off + piv[j]` to the columns
+/// of `a` outside `lo..hi`.
+fn swap_except<T: Scalar>(mut a: MatMut<'_, T>, off: usize, lo: usize, hi: usize, piv: &[usize]) {
     let (rows, cols) = a.shape();
-    let right = off + w;
     // A real check: the raw swaps below must stay inside the view.
     assert!(
-        right <= cols && piv.iter().all(|&p| off + p < rows),
-        "swap_outside out of range"
+        lo <= hi && hi <= cols && piv.iter().all(|&p| off + p < rows),
+        "swap_except out of range"
     );
     let cs = a.col_stride();
     for (j, &p) in piv.iter().enumerate() {
@@ -191,13 +195,13 @@ pub(super) fn swap_outside<T: Scalar>(mut a: MatMut<'_, T>, off: usize, w: usize
         if cs == 1 {
             // SAFETY: rows off + j != off + p of the view are disjoint and
             // hold `cols` contiguous elements each (asserted in range);
-            // `0..off` and `right..cols` are within them.
+            // `0..lo` and `hi..cols` are within them.
             unsafe {
-                core::ptr::swap_nonoverlapping(x, y, off);
-                core::ptr::swap_nonoverlapping(x.add(right), y.add(right), cols - right);
+                core::ptr::swap_nonoverlapping(x, y, lo);
+                core::ptr::swap_nonoverlapping(x.add(hi), y.add(hi), cols - hi);
             }
         } else {
-            for c in (0..off).chain(right..cols) {
+            for c in (0..lo).chain(hi..cols) {
                 let c = c as isize * cs;
                 // SAFETY: column c < cols of two distinct in-range rows.
                 unsafe { core::ptr::swap(x.offset(c), y.offset(c)) };
@@ -241,17 +245,6 @@ fn row_parts<'a, T: Scalar>(mut a: MatMut<'a, T>, cuts: &[usize]) -> Vec<MatMut<
     }
     parts.reverse();
     parts
-}
-
-/// Row interchanges `row i <-> row piv[i]` on `a`, by column parts.
-fn swaps<T: Scalar>(a: MatMut<'_, T>, piv: &[usize], team: &Team) {
-    let cols = a.cols();
-    if team.size() == 1 || piv.len() * cols < PAR_SWAP_MIN || cols < 2 {
-        apply_swaps(a, piv);
-        return;
-    }
-    let parts = col_parts(a, &cuts(cols, team.size(), 8));
-    team.run_parts(parts, &|_, p| apply_swaps(p, piv));
 }
 
 /// `b <- L^{-1} b` for the unit lower triangle of `l`, by column parts.

@@ -9,7 +9,13 @@
 //! long contiguous columns, which the loops below leave to LLVM to vectorize
 //! under [`crate::lapack::util::vectorized`].
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, TryLockError};
+
 use oxblas_core::{MatMut, Scalar};
+
+use crate::lapack::util::vectorized;
+use crate::team::Team;
 
 /// Columns eliminated together before the rank-`KB` update of the rest.
 const KB: usize = 4;
@@ -248,4 +254,379 @@ pub(super) fn iamax<T: Scalar>(x: &[T]) -> usize {
         base += c.len();
     }
     0
+}
+
+/// One mem/// A part's offer for the pivot of one column of [`leaf_team`].
+struct Offer<T> {
+    /// Whether the part holds rows at or below the pivot row.
+    any: bool,
+    /// Whether its candidate is NaN (a NaN wins, as in [`iamax`]).
+    nan: bool,
+    /// The candidate's magnitude.
+    best: T,
+    /// The candidate's row, relative to the panel.
+    row: usize,
+    /// The candidate row (all `w` columns).
+    cand: Vec<T>,
+    /// The current pivot row before the interchange (part 0 only).
+    top: Vec<T>,
+}
+
+impl<T: Scalar> Offer<T> {
+    fn new() -> Self {
+        Offer {
+            any: false,
+            nan: false,
+            best: T::ZERO,
+            row: 0,
+            cand: Vec::new(),
+            top: Vec::new(),
+        }
+    }
+}
+
+/// Scratch of [`leaf_team`], kept across the leaves of one factorization:
+/// one column-major buffer per row part.
+pub(super) struct TeamScratch<T> {
+    bufs: Vec<Mutex<Vec<T>>>,
+}
+
+impl<T: Scalar> TeamScratch<T> {
+    /// Scratch for a team of `size`.
+    pub(super) fn new(size: usize) -> Self {
+        TeamScratch {
+            bufs: (0..size).map(|_| Mutex::new(Vec::new())).collect(),
+        }
+    }
+}
+
+/// Locks `m`, ignoring poisoning (a panic elsewhere is resumed by the team).
+fn lock<X>(m: &Mutex<X>) -> std::sync::MutexGuard<'_, X> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One row part of a [`leaf_team`] panel and its state.
+struct Part<'a, T> {
+    /// The part's rows of the panel (written back at the last step).
+    view: MatMut<'a, T>,
+    /// The part's first row in the panel.
+    r0: usize,
+    /// Its column-major copy (`ld x w`).
+    buf: Vec<T>,
+    ld: usize,
+    /// The pivot rows of the current block, row-major (`KB x w`).
+    prow: Vec<T>,
+    /// The interchanges found so far.
+    piv: Vec<usize>,
+}
+
+/// Snoozes a thread waits for a part to be claimed by its own member before
+/// doing it itself (a few microseconds).
+const STEAL_AFTER: u32 = 1 << 8;
+
+/// [`leaf`] on a team: the panel's rows are cut into one part per member,
+/// each factored in a column-major copy of its own, in steps: step `s`
+/// finishes column `s - 1` on the part (interchange, scaling, updates)
+/// and offers the part's best candidate for column `s` (with its row).
+/// A part's step needs every part's previous step (the offers name the
+/// pivot); any thread may run any part's step, the member of the same
+/// index first, so that a member the OS does not run holds nothing up
+/// (the others do its steps; nobody waits for an unclaimed step). Every
+/// element goes through the same operations as in [`leaf`], so the result
+/// is bitwise the same.
+///
+/// Needs `m >= w * team.size()` (part 0 holds the top `w` rows).
+pub(super) fn leaf_team<T: Scalar>(
+    a: MatMut<'_, T>,
+    piv: &mut [usize],
+    team: &Team,
+    scratch: &TeamScratch<T>,
+) {
+    let (m, w) = a.shape();
+    let size = team.size();
+    assert!(
+        m >= w * size && piv.len() == w && scratch.bufs.len() == size,
+        "leaf_team: panel too short"
+    );
+    let mut views = Vec::with_capacity(size);
+    let mut rest = a;
+    for t in (1..size).rev() {
+        let (top, bottom) = rest.split_at_row(m * t / size);
+        views.push((m * t / size, bottom));
+        rest = top;
+    }
+    views.push((0, rest));
+    views.reverse();
+    let parts: Vec<Mutex<Part<'_, T>>> = views
+        .into_iter()
+        .enumerate()
+        .map(|(t, (r0, view))| {
+            let lm = view.rows();
+            let r = lm.div_ceil(8) * 8;
+            let ld = if (r / 8) % 2 == 0 { r + 8 } else { r };
+            let mut buf = core::mem::take(&mut *lock(&scratch.bufs[t]));
+            if buf.len() < ld * w {
+                buf.resize(ld * w, T::ZERO);
+            }
+            Mutex::new(Part {
+                view,
+                r0,
+                buf,
+                ld,
+                prow: vec![T::ZERO; KB * w],
+                piv: vec![0; w],
+            })
+        })
+        .collect();
+    let done: Vec<AtomicUsize> = (0..size).map(|_| AtomicUsize::new(0)).collect();
+    let offers: Vec<Mutex<Offer<T>>> = (0..2 * size).map(|_| Mutex::new(Offer::new())).collect();
+    team.run(&|tid| {
+        for s in 0..=w {
+            let mut snoozes = 0u32;
+            loop {
+                let mut pending = false;
+                for i in 0..size {
+                    let t = (tid + i) % size;
+                    if done[t].load(Ordering::Acquire) > s {
+                        continue;
+                    }
+                    pending = true;
+                    if t != tid && snoozes < STEAL_AFTER {
+                        continue;
+                    }
+                    let mut part = match parts[t].try_lock() {
+                        Ok(g) => g,
+                        Err(TryLockError::WouldBlock) => continue,
+                        Err(TryLockError::Poisoned(_)) => panic!("leaf_team: a step panicked"),
+                    };
+                    if done[t].load(Ordering::Acquire) == s {
+                        vectorized(
+                            #[inline(always)]
+                            || step(&mut part, t, s, size, w, &offers),
+                        );
+                        done[t].store(s + 1, Ordering::Release);
+                    }
+                }
+                if !pending {
+                    break;
+                }
+                snoozes = snoozes.saturating_add(1);
+                core::hint::spin_loop();
+                if snoozes > 1 << 14 {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    });
+    for (t, part) in parts.into_iter().enumerate() {
+        let part = part.into_inner().unwrap_or_else(|e| e.into_inner());
+        if t == 0 {
+            piv.copy_from_slice(&part.piv);
+        }
+        *lock(&scratch.bufs[t]) = part.buf;
+    }
+}
+
+/// Step `s` of part `t` of [`leaf_team`] (see there).
+#[inline(always)]
+fn step<T: Scalar>(
+    part: &mut Part<'_, T>,
+    t: usize,
+    s: usize,
+    size: usize,
+    w: usize,
+    offers: &[Mutex<Offer<T>>],
+) {
+    let (lm, ld, r0) = (part.view.rows(), part.ld, part.r0);
+    // Local index of the first row at or below panel row `g`.
+    let local = |g: usize| g.saturating_sub(r0).min(lm);
+    let buf = &mut part.buf[..ld * w];
+    if s == 0 {
+        copy_in(part.view.rb_mut(), buf, ld, lm, w);
+    } else {
+        let j = s - 1;
+        let jb = j / KB * KB;
+        let kb = KB.min(w - jb);
+        let round = (j % 2) * size;
+        // The pivot: the first NaN offer, else the first offer of the
+        // largest magnitude (offers in row order, as `iamax` scans).
+        let mut win: Option<(usize, bool, T)> = None;
+        for u in 0..size {
+            let o = lock(&offers[round + u]);
+            if !o.any {
+                continue;
+            }
+            let better = match win {
+                None => true,
+                Some((_, wnan, wbest)) => !wnan && (o.nan || o.best > wbest),
+            };
+            if better {
+                win = Some((u, o.nan, o.best));
+            }
+        }
+        let tw = win.expect("part 0 holds the pivot row").0;
+        let prow = &mut part.prow;
+        let p = {
+            let o = lock(&offers[round + tw]);
+            prow[(j - jb) * w..(j - jb + 1) * w].copy_from_slice(&o.cand);
+            o.row
+        };
+        part.piv[j] = p;
+        if p != j {
+            if t == 0 {
+                // Row j (part 0's) takes the pivot row.
+                for c in 0..w {
+                    buf[c * ld + j] = prow[(j - jb) * w + c];
+                }
+            }
+            if t == tw {
+                // Row p takes the old row j.
+                let top = lock(&offers[round]);
+                for c in 0..w {
+                    buf[c * ld + p - r0] = top.top[c];
+                }
+            }
+        }
+        let pivot = prow[(j - jb) * w + j];
+        if pivot != T::ZERO {
+            let lo = local(j + 1);
+            let (head, tail) = buf.split_at_mut((j + 1) * ld);
+            let below = &mut head[j * ld + lo..j * ld + lm];
+            if pivot.abs() >= T::MIN_POSITIVE {
+                let r = T::ONE / pivot;
+                for x in below.iter_mut() {
+                    *x *= r;
+                }
+            } else {
+                for x in below.iter_mut() {
+                    *x /= pivot;
+                }
+            }
+            let below = &head[j * ld + lo..j * ld + lm];
+            for (c, other) in tail.chunks_exact_mut(ld).take(jb + kb - j - 1).enumerate() {
+                let u = prow[(j - jb) * w + j + 1 + c];
+                if u != T::ZERO {
+                    for (y, &l) in other[lo..lm].iter_mut().zip(below) {
+                        *y -= l * u;
+                    }
+                }
+            }
+        }
+        if j + 1 == jb + kb && jb + kb < w {
+            update_rest_part(buf, ld, lm, local(jb + kb), jb, kb, w, prow, t == 0);
+        }
+    }
+    if s == w {
+        copy_out(part.view.rb_mut(), buf, ld, lm, w);
+        return;
+    }
+    // Offer the part's candidate for column s.
+    let mut o = lock(&offers[(s % 2) * size + t]);
+    let o = &mut *o;
+    let start = local(s);
+    o.any = start < lm;
+    if o.any {
+        let col = &buf[s * ld + start..s * ld + lm];
+        let k = iamax(col);
+        o.nan = col[k].is_nan();
+        o.best = col[k].abs();
+        o.row = r0 + start + k;
+        o.cand.clear();
+        o.cand.extend((0..w).map(|c| buf[c * ld + start + k]));
+    }
+    if t == 0 {
+        o.top.clear();
+        o.top.extend((0..w).map(|c| buf[c * ld + s]));
+    }
+}
+
+/// [`update_rest`] on a part's rows: the block's pivot rows come from
+/// `prow` (the same values as part 0's rows `jb..jb + kb`), the solved
+/// values are written back there by part 0 (`top`), and rows `lo..lm`
+/// (local) get the rank-`kb` update.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn update_rest_part<T: Scalar>(
+    buf: &mut [T],
+    ld: usize,
+    lm: usize,
+    lo: usize,
+    jb: usize,
+    kb: usize,
+    w: usize,
+    prow: &[T],
+    top: bool,
+) {
+    let (block, rest) = buf.split_at_mut((jb + kb) * ld);
+    let block = &block[jb * ld..];
+    let tri = |t: usize, s: usize| prow[t * w + jb + s];
+    let r0 = jb + kb;
+    if kb == KB {
+        let l0 = &block[lo..lm];
+        let l1 = &block[ld + lo..ld + lm];
+        let l2 = &block[2 * ld + lo..2 * ld + lm];
+        let l3 = &block[3 * ld + lo..3 * ld + lm];
+        let (l10, l20, l21) = (tri(1, 0), tri(2, 0), tri(2, 1));
+        let (l30, l31, l32) = (tri(3, 0), tri(3, 1), tri(3, 2));
+        let solved = |c: usize| {
+            let x = [prow[c], prow[w + c], prow[2 * w + c], prow[3 * w + c]];
+            solve4(&x, l10, l20, l21, l30, l31, l32)
+        };
+        let mut cols = rest.chunks_exact_mut(ld).enumerate();
+        loop {
+            let ((cx, x), (cy, y)) = match (cols.next(), cols.next()) {
+                (Some(x), Some(y)) => (x, y),
+                (Some((cx, x)), None) => {
+                    let u = solved(r0 + cx);
+                    if top {
+                        x[jb..r0].copy_from_slice(&u);
+                    }
+                    for ((((c, &a), &b), &d), &e) in
+                        x[lo..lm].iter_mut().zip(l0).zip(l1).zip(l2).zip(l3)
+                    {
+                        *c -= (a * u[0] + b * u[1]) + (d * u[2] + e * u[3]);
+                    }
+                    break;
+                }
+                _ => break,
+            };
+            let u = solved(r0 + cx);
+            let v = solved(r0 + cy);
+            if top {
+                x[jb..r0].copy_from_slice(&u);
+                y[jb..r0].copy_from_slice(&v);
+            }
+            let xs = &mut x[lo..lm];
+            let ys = &mut y[lo..lm];
+            for i in 0..lm - lo {
+                let (a, b, d, e) = (l0[i], l1[i], l2[i], l3[i]);
+                xs[i] -= (a * u[0] + b * u[1]) + (d * u[2] + e * u[3]);
+                ys[i] -= (a * v[0] + b * v[1]) + (d * v[2] + e * v[3]);
+            }
+        }
+    } else {
+        let mut t = [T::ZERO; KB];
+        for (c, col) in rest.chunks_exact_mut(ld).enumerate() {
+            let c = r0 + c;
+            for (s, x) in t.iter_mut().enumerate().take(kb) {
+                *x = prow[s * w + c];
+            }
+            for s in 0..kb {
+                let u = t[s];
+                if u == T::ZERO {
+                    continue;
+                }
+                for (q, x) in t.iter_mut().enumerate().take(kb).skip(s + 1) {
+                    *x -= tri(q, s) * u;
+                }
+                let l = &block[s * ld..s * ld + lm];
+                for (y, &x) in col[lo..lm].iter_mut().zip(&l[lo..]) {
+                    *y -= x * u;
+                }
+            }
+            if top {
+                col[jb..r0].copy_from_slice(&t[..kb]);
+            }
+        }
+    }
 }

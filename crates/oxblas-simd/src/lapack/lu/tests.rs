@@ -663,3 +663,60 @@ fn team_path_block_edges_and_non_finite() {
         })
     );
 }
+
+/// The team leaf against the one-thread leaf on panels of every shape the
+/// parts can take (2 to 4 parts, rank-4 blocks and a narrower remainder):
+/// random, the largest magnitude tied across parts (the first row wins), a
+/// NaN in the last part (it wins), an all-zero column (pivot kept, no
+/// division), and a tiny pivot (divided, not multiplied by its reciprocal).
+#[test]
+fn leaf_team_matches_the_one_thread_leaf() {
+    use super::leaf::{leaf, leaf_team, TeamScratch};
+    use crate::team::with_team;
+    for threads in 2..=4usize {
+        for &(m, w) in &[(12usize, 3usize), (40, 6), (64, 16), (101, 5), (300, 9)] {
+            if m < w * threads {
+                continue;
+            }
+            for case in 0..5 {
+                let mut a = random::<f64>(m, w, (m * 7 + w + case) as u64);
+                match case {
+                    1 => {
+                        a[(m - 1, 0)] = -9.0;
+                        a[(m / threads + 1, 0)] = 9.0;
+                        a[(1, 0)] = 9.0;
+                    }
+                    2 => a[(m - 1, w / 2)] = f64::NAN,
+                    3 => (0..m).for_each(|i| a[(i, 1)] = 0.0),
+                    4 => (0..m).for_each(|i| a[(i, 0)] *= 1e-310),
+                    _ => {}
+                }
+                let mut s = a.clone();
+                let mut ps = vec![0; w];
+                leaf(s.as_mut(), &mut ps, &mut Vec::new());
+                let mut t = a.clone();
+                let mut pt = vec![0; w];
+                with_team(oxblas_core::Par::Rayon(threads), |team| {
+                    assert_eq!(team.size(), threads);
+                    leaf_team(t.as_mut(), &mut pt, team, &TeamScratch::new(threads));
+                });
+                assert_eq!(ps, pt, "{m} x {w}, {threads} parts, case {case}: pivots");
+                let same = s
+                    .as_slice()
+                    .iter()
+                    .zip(t.as_slice())
+                    .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()));
+                assert!(
+                    same,
+                    "{m} x {w}, {threads} parts, case {case}: not bitwise equal"
+                );
+                if case == 1 {
+                    assert_eq!(ps[0], 1, "the first of the tied rows");
+                }
+                if case == 2 {
+                    assert!(ps.contains(&(m - 1)), "the NaN row is a pivot");
+                }
+            }
+        }
+    }
+}
