@@ -76,6 +76,22 @@ pub fn eigvalsh_with_band<T: Scalar>(a: MatRef<'_, T>, band: usize) -> Result<Ve
     Ok(driver(a, Op::Eigvalsh, false, Some(band))?.0)
 }
 
+/// The largest magnitude in `x`, all finite: eight lanes, so that the
+/// loop vectorizes (`max` with its NaN rule would not).
+#[inline(always)]
+fn max_abs_finite<T: Scalar>(x: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for l in 0..8 {
+            let v = c[l].abs();
+            acc[l] = if v > acc[l] { v } else { acc[l] };
+        }
+    }
+    let m = max_abs(chunks.remainder().iter().copied());
+    acc.iter().fold(m, |a, &b| a.max(b))
+}
+
 fn lower_finite<T: Scalar>(a: MatRef<'_, T>) -> bool {
     let n = a.rows().min(a.cols());
     (0..n).all(|j| (j..a.rows()).all(|i| a[(i, j)].is_finite()))
@@ -102,21 +118,43 @@ fn driver<T: Scalar>(
     // lower triangle is row n - 1 - j of A's lower triangle, reversed, so
     // for the usual row-major input the column-major copy reads and writes
     // contiguous runs instead of transposing.
-    let mut w = ColMat::<T>::zeros(n, n);
-    if n > 0 && a.row_slice(0).is_some() {
-        for j in 0..n {
-            let r = n - 1 - j;
-            let row = &a.row_slice(r).expect("contiguous rows")[..=r];
-            let dst = &mut w.data[j + j * n..(j + 1) * n];
-            for (x, &y) in dst.iter_mut().zip(row.iter().rev()) {
-                *x = y;
-            }
+    let mut anrm = T::ZERO;
+    let mut w = if n > 0 && a.row_slice(0).is_some() {
+        // Column by column, each checked for finiteness and its largest
+        // magnitude taken while it is in L1; the upper parts are zeros,
+        // written once (never read).
+        let copied = vectorized(
+            #[inline(always)]
+            || {
+                let mut data = Vec::with_capacity(n * n);
+                let mut anrm = T::ZERO;
+                for j in 0..n {
+                    let r = n - 1 - j;
+                    let row = &a.row_slice(r).expect("contiguous rows")[..=r];
+                    data.resize(j * n + j, T::ZERO);
+                    data.extend(row.iter().rev().copied());
+                    let col = &data[j * n + j..];
+                    if !super::util::all_finite(col) {
+                        return None;
+                    }
+                    anrm = anrm.max(max_abs_finite(col));
+                }
+                Some((data, anrm))
+            },
+        );
+        let (data, m) = copied.ok_or(Error::NonFinite { op })?;
+        anrm = m;
+        ColMat {
+            rows: n,
+            cols: n,
+            data,
         }
     } else {
         // Any other layout: B(i, j) = A(n - 1 - j, n - 1 - i), in strips of
         // STRIP columns of B walked down all their rows, so that a
         // column-major A is read STRIP contiguous elements at a time and the
         // strip's columns are written as STRIP sequential streams.
+        let mut w = ColMat::<T>::zeros(n, n);
         const STRIP: usize = 4;
         for jb in (0..n).step_by(STRIP) {
             let je = (jb + STRIP).min(n);
@@ -126,16 +164,16 @@ fn driver<T: Scalar>(
                 }
             }
         }
-    }
-    // Finiteness and the largest magnitude, over the contiguous columns.
-    let mut anrm = T::ZERO;
-    for j in 0..n {
-        let col = &w.col(j)[j..];
-        if !super::util::all_finite(col) {
-            return Err(Error::NonFinite { op });
+        // Finiteness and the largest magnitude, over the contiguous columns.
+        for j in 0..n {
+            let col = &w.col(j)[j..];
+            if !super::util::all_finite(col) {
+                return Err(Error::NonFinite { op });
+            }
+            anrm = anrm.max(max_abs_finite(col));
         }
-        anrm = anrm.max(max_abs(col.iter().copied()));
-    }
+        w
+    };
     let scale = range_scale(anrm);
     if let Some(s) = scale {
         for x in &mut w.data {
