@@ -11,7 +11,8 @@
 //! `T = T - L[j0.., ..j0] L[rows, ..j0]^T`. The one or two panels holding
 //! the diagonal block factor it column by column on whole `NR`-lane
 //! vectors; the panels below solve their tile against it in registers (the
-//! fused AVX2 tiles of `gemm::trsm`, the same as the right-side solve's).
+//! AVX2 tiles of `super::kernel`: the microkernel's update, then the solve
+//! unrolled row by row, the solved rows kept in registers).
 //! Each element of `L` is written once, and the solved tiles are at once
 //! the B operand of the later column blocks. At the end the panels go back
 //! to rows (AVX2 transposes where they apply).
