@@ -9,7 +9,7 @@
 //! `LEAF` columns wide run an unblocked, vectorized kernel. The working
 //! matrix is row-major, so row interchanges are contiguous swaps. With more
 //! than one thread the factorization runs in one spinning thread team
-//! (`crate::team`) whose members share each solve, update and tall leaf
+//! (`crate::team`) whose members share each interchange, solve, update and tall leaf
 //! step by column or row parts; the factors are bitwise the same as with one
 //! thread. The inverse follows LAPACK's `getri` for large orders.
 //!
