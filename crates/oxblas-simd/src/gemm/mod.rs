@@ -24,6 +24,7 @@ mod matvec;
 mod microkernel;
 mod pack;
 mod small;
+pub(crate) mod tile;
 pub(crate) mod trsm;
 
 use std::sync::OnceLock;

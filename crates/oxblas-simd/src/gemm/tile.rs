@@ -1,6 +1,11 @@
-//! The packed Cholesky's AVX2 tiles (`super::packed`): the microkernel's
-//! update of one `6 x NR` tile of a panel and the tile's solve against the
-//! column block's diagonal block, in registers.
+//! AVX2 tiles of the packed triangular solve (`super::trsm`'s row panels,
+//! behind level 3's right-side solves) and of the packed Cholesky
+//! (`lapack::cholesky::packed`): the microkernel's update of one `6 x NR`
+//! tile of a panel and the tile's solve against the column block's
+//! diagonal block, in registers, with the same operations in the same
+//! order as the generic path (`tile - A B` as the kernel's `alpha = -1,
+//! beta = 1` write-back, then `x_c = (t_c - sum_q d[c][q] x_q) * inv[c]` by
+//! fused multiply-adds), so both give the same bits.
 //!
 //! The solve is written out row by row (no loop over the rows), so that
 //! the solved rows stay in registers: each row waits only for the one
@@ -8,7 +13,7 @@
 
 /// AVX2+FMA tiles for f64 (`6 x 8`) and f32 (`6 x 16`).
 #[cfg(target_arch = "x86_64")]
-pub(super) mod avx {
+pub(crate) mod avx {
     use core::arch::x86_64::*;
 
     /// Row `c` of a tile's solve: `x_c = (t_c - acc_c - sum_{q < c}
@@ -43,7 +48,7 @@ pub(super) mod avx {
         ) => {
             $(#[$doc])*
             #[target_feature(enable = "avx2,fma")]
-            pub(in super::super) unsafe fn $name<const SOLVE: bool>(
+            pub(crate) unsafe fn $name<const SOLVE: bool>(
                 kc: usize,
                 a: *const $t,
                 b: *const $t,

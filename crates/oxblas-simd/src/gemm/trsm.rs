@@ -536,7 +536,7 @@ unsafe fn panel<T: Scalar, K: Kernel<T>>(
                 // SAFETY: as for the generic loop below (same operands);
                 // AVX2+FMA are present (`Isa::Avx2Fma`); T is f64.
                 unsafe {
-                    avx::fused_f64(
+                    super::tile::avx::tile_f64::<true>(
                         j0,
                         a,
                         xp as *const f64,
@@ -559,7 +559,7 @@ unsafe fn panel<T: Scalar, K: Kernel<T>>(
                 let a = lp[(18 * jb * jb.saturating_sub(1)).min(lp.len())..].as_ptr();
                 // SAFETY: as for the f64 case, with T = f32.
                 unsafe {
-                    avx::fused_f32(
+                    super::tile::avx::tile_f32::<true>(
                         j0,
                         a,
                         xp as *const f32,
@@ -606,11 +606,8 @@ unsafe fn panel<T: Scalar, K: Kernel<T>>(
     }
 }
 
-/// Fused AVX2+FMA tiles: the microkernel's update and the tile's solve in
-/// registers, with the same operations in the same order as the generic
-/// path (`tile - A B` as the kernel's `alpha = -1, beta = 1` write-back,
-/// then `x_c = (t_c - sum_q d[c][q] x_q) * inv[c]` by fused multiply-adds),
-/// so both give the same bits.
+/// AVX2 transposes and packers (the fused update-and-solve tiles are in
+/// `super::tile`).
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx {
     use core::arch::x86_64::*;
@@ -926,139 +923,6 @@ pub(crate) mod avx {
             for p in p..k {
                 for r in 0..16 {
                     *row(r).add(p) = *src.add(p * 16 + r);
-                }
-            }
-        }
-    }
-
-    /// `T = (T - A B)`, then row `c < 6` of `T` becomes
-    /// `(T[c] - sum_{q < c} d[6c + q] T[q]) * inv[c]`, for the 6 x 8 tile
-    /// `t` (row stride 8) and packed panels `a` (`6 kc`), `b` (`8 kc`).
-    ///
-    /// # Safety
-    /// AVX2 and FMA present; `a`, `b` readable for `6 kc` / `8 kc`
-    /// elements, `t` valid for 48 reads and writes and disjoint from them,
-    /// `d` readable for 36 and `inv` for 6 elements.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::needless_range_loop)] // tile rows indexed by c and q
-    pub(crate) unsafe fn fused_f64(
-        kc: usize,
-        a: *const f64,
-        b: *const f64,
-        t: *mut f64,
-        d: *const f64,
-        inv: *const f64,
-    ) {
-        // SAFETY (whole body): every access is inside the ranges above.
-        unsafe {
-            let mut acc = [[_mm256_setzero_pd(); 2]; 6];
-            let (mut a, mut b) = (a, b);
-            let mut left = kc;
-            while left >= 4 {
-                _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add(64) as *const i8);
-                for u in 0..4 {
-                    let b0 = _mm256_loadu_pd(b.add(u * 8));
-                    let b1 = _mm256_loadu_pd(b.add(u * 8 + 4));
-                    for (r, row) in acc.iter_mut().enumerate() {
-                        let ar = _mm256_broadcast_sd(&*a.add(u * 6 + r));
-                        row[0] = _mm256_fmadd_pd(ar, b0, row[0]);
-                        row[1] = _mm256_fmadd_pd(ar, b1, row[1]);
-                    }
-                }
-                a = a.add(24);
-                b = b.add(32);
-                left -= 4;
-            }
-            while left > 0 {
-                let b0 = _mm256_loadu_pd(b);
-                let b1 = _mm256_loadu_pd(b.add(4));
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let ar = _mm256_broadcast_sd(&*a.add(r));
-                    row[0] = _mm256_fmadd_pd(ar, b0, row[0]);
-                    row[1] = _mm256_fmadd_pd(ar, b1, row[1]);
-                }
-                a = a.add(6);
-                b = b.add(8);
-                left -= 1;
-            }
-            let m1 = _mm256_set1_pd(-1.0);
-            let one = _mm256_set1_pd(1.0);
-            let mut x = [[_mm256_setzero_pd(); 2]; 6];
-            for c in 0..6 {
-                for v in 0..2 {
-                    let old = _mm256_loadu_pd(t.add(c * 8 + v * 4));
-                    let mut y = _mm256_fmadd_pd(m1, acc[c][v], _mm256_mul_pd(one, old));
-                    for q in 0..c {
-                        let co = _mm256_broadcast_sd(&*d.add(c * 6 + q));
-                        y = _mm256_fnmadd_pd(co, x[q][v], y);
-                    }
-                    x[c][v] = _mm256_mul_pd(y, _mm256_broadcast_sd(&*inv.add(c)));
-                    _mm256_storeu_pd(t.add(c * 8 + v * 4), x[c][v]);
-                }
-            }
-        }
-    }
-
-    /// [`fused_f64`] for f32: a 6 x 16 tile, panels `6 kc` / `16 kc`.
-    ///
-    /// # Safety
-    /// As for [`fused_f64`], with `t` valid for 96 elements and `b`
-    /// readable for `16 kc`.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::needless_range_loop)] // tile rows indexed by c and q
-    pub(crate) unsafe fn fused_f32(
-        kc: usize,
-        a: *const f32,
-        b: *const f32,
-        t: *mut f32,
-        d: *const f32,
-        inv: *const f32,
-    ) {
-        // SAFETY (whole body): every access is inside the ranges above.
-        unsafe {
-            let mut acc = [[_mm256_setzero_ps(); 2]; 6];
-            let (mut a, mut b) = (a, b);
-            let mut left = kc;
-            while left >= 4 {
-                _mm_prefetch::<_MM_HINT_T0>(b.wrapping_add(128) as *const i8);
-                for u in 0..4 {
-                    let b0 = _mm256_loadu_ps(b.add(u * 16));
-                    let b1 = _mm256_loadu_ps(b.add(u * 16 + 8));
-                    for (r, row) in acc.iter_mut().enumerate() {
-                        let ar = _mm256_broadcast_ss(&*a.add(u * 6 + r));
-                        row[0] = _mm256_fmadd_ps(ar, b0, row[0]);
-                        row[1] = _mm256_fmadd_ps(ar, b1, row[1]);
-                    }
-                }
-                a = a.add(24);
-                b = b.add(64);
-                left -= 4;
-            }
-            while left > 0 {
-                let b0 = _mm256_loadu_ps(b);
-                let b1 = _mm256_loadu_ps(b.add(8));
-                for (r, row) in acc.iter_mut().enumerate() {
-                    let ar = _mm256_broadcast_ss(&*a.add(r));
-                    row[0] = _mm256_fmadd_ps(ar, b0, row[0]);
-                    row[1] = _mm256_fmadd_ps(ar, b1, row[1]);
-                }
-                a = a.add(6);
-                b = b.add(16);
-                left -= 1;
-            }
-            let m1 = _mm256_set1_ps(-1.0);
-            let one = _mm256_set1_ps(1.0);
-            let mut x = [[_mm256_setzero_ps(); 2]; 6];
-            for c in 0..6 {
-                for v in 0..2 {
-                    let old = _mm256_loadu_ps(t.add(c * 16 + v * 8));
-                    let mut y = _mm256_fmadd_ps(m1, acc[c][v], _mm256_mul_ps(one, old));
-                    for q in 0..c {
-                        let co = _mm256_broadcast_ss(&*d.add(c * 6 + q));
-                        y = _mm256_fnmadd_ps(co, x[q][v], y);
-                    }
-                    x[c][v] = _mm256_mul_ps(y, _mm256_broadcast_ss(&*inv.add(c)));
-                    _mm256_storeu_ps(t.add(c * 16 + v * 8), x[c][v]);
                 }
             }
         }

@@ -44,7 +44,6 @@
 //! ```
 
 mod factor;
-mod kernel;
 mod packed;
 mod solve;
 #[cfg(test)]

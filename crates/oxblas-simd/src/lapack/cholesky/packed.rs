@@ -11,8 +11,9 @@
 //! `T = T - L[j0.., ..j0] L[rows, ..j0]^T`. The one or two panels holding
 //! the diagonal block factor it column by column on whole `NR`-lane
 //! vectors; the panels below solve their tile against it in registers (the
-//! AVX2 tiles of `super::kernel`: the microkernel's update, then the solve
-//! unrolled row by row, the solved rows kept in registers).
+//! AVX2 tiles of `gemm::tile`, shared with the right-side solve: the
+//! microkernel's update, then the solve unrolled row by row, the solved rows
+//! kept in registers).
 //! Each element of `L` is written once, and the solved tiles are at once
 //! the B operand of the later column blocks. At the end the panels go back
 //! to rows (AVX2 transposes where they apply).
@@ -701,7 +702,7 @@ unsafe fn update_tile<T: Scalar, K: Kernel<T>>(
 ) -> bool {
     #[cfg(target_arch = "x86_64")]
     if avx && K::MR == 6 {
-        use super::kernel::avx;
+        use crate::gemm::tile::avx;
         // SAFETY: the panels and operands as the caller guarantees; AVX2
         // and FMA present (`avx`); T is the type named by the case.
         unsafe {
@@ -741,7 +742,7 @@ unsafe fn solve_tile<T: Scalar, K: Kernel<T>>(
     let (mr, nr) = (K::MR, K::NR);
     #[cfg(target_arch = "x86_64")]
     if avx && mr == 6 {
-        use super::kernel::avx;
+        use crate::gemm::tile::avx;
         // SAFETY: the panels and operands as the caller guarantees; AVX2
         // and FMA present (`avx`); T is the type named by the case.
         unsafe {
