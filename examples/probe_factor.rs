@@ -6,7 +6,8 @@
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). With `f32`: the LU and
-//! QR in single precision against `sgetrf` / `sgeqrf` (Cholesky stays f64). OpenBLAS factors a
+//! QR in single precision against `sgetrf` / `sgeqrf` (Cholesky stays f64;
+//! with `threads`, the simd LU, Cholesky and QR in f32, OpenBLAS in f64). OpenBLAS factors a
 //! column-major copy made outside the timed region; the simd time includes
 //! its own copy of the input, as the API does. With `threads`: the simd LU,
 //! Cholesky and QR at n = 1024 with 2 threads against 1 (wall clock), beside
@@ -314,7 +315,7 @@ fn main() {
         }
     }
     if args.iter().any(|a| a == "threads") {
-        threads(rounds, &want);
+        threads(rounds, &want, f32);
     }
 }
 
@@ -426,7 +427,7 @@ fn med_min(rounds: usize, f: &mut dyn FnMut() -> f64) -> (f64, f64) {
 /// OpenBLAS's own 1 vs 2 threads for context (its 2-thread run is a child
 /// process started with OPENBLAS_NUM_THREADS=2: the LAPACK copy of the runtime
 /// reads the thread count only when it loads).
-fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
+fn threads(rounds: usize, want: &dyn Fn(&str) -> bool, f32: bool) {
     let n = 1024;
     WALL.store(true, std::sync::atomic::Ordering::Relaxed);
     let ops: Vec<&str> = ["lu", "chol", "qr"]
@@ -453,7 +454,11 @@ fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
             .collect();
         Some((*v.first()?, *v.get(1)?))
     };
-    println!("n = {n}, wall clock, {rounds} rounds: seconds as median (min); speed-up = 1T / 2T");
+    println!(
+        "n = {n}, wall clock, {rounds} rounds: seconds as median (min); speed-up = 1T / 2T; \
+         simd in {}, OpenBLAS in f64",
+        if f32 { "f32" } else { "f64" }
+    );
     println!(
         "{:<6} {:>17} {:>17} {:>12}   {:>17} {:>17} {:>12}",
         "op", "simd 1T", "simd 2T", "speed-up", "openblas 1T", "openblas 2T", "speed-up"
@@ -464,34 +469,11 @@ fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
             "lu" => random(n, n, 1),
             _ => random(n, n, 3 + n as u64),
         };
-        let run = || match op {
-            "lu" => drop(std::hint::black_box(
-                lu::factor(a.as_ref()).expect("finite"),
-            )),
-            "chol" => drop(std::hint::black_box(
-                cholesky::factor(a.as_ref()).expect("spd"),
-            )),
-            _ => drop(std::hint::black_box(
-                qr::factor(a.as_ref()).expect("finite"),
-            )),
+        let (s1, s2) = if f32 {
+            simd_threads(op, a.map(|&x| x as f32), rounds)
+        } else {
+            simd_threads(op, a, rounds)
         };
-        let (mut t1, mut t2) = (Vec::new(), Vec::new());
-        for threads in [1usize, 2] {
-            oxblas_simd::set_num_threads(threads);
-            run();
-        }
-        for _ in 0..rounds {
-            oxblas_simd::set_num_threads(1);
-            t1.push(timed(run));
-            oxblas_simd::set_num_threads(2);
-            t2.push(timed(run));
-        }
-        oxblas_simd::set_num_threads(1);
-        let min = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
-        let (s1, s2) = (
-            (median(t1.clone()), min(&t1)),
-            (median(t2.clone()), min(&t2)),
-        );
         let o1 = med_min(rounds, &mut openblas_call(op, n));
         let cell = |t: (f64, f64)| format!("{:.4} ({:.4})", t.0, t.1);
         let up = |a: (f64, f64), b: (f64, f64)| format!("{:.2} ({:.2})", a.0 / b.0, a.1 / b.1);
@@ -509,6 +491,43 @@ fn threads(rounds: usize, want: &dyn Fn(&str) -> bool) {
             oup
         );
     }
+}
+
+/// Median and minimum wall seconds of the simd `op` on `a` with 1 and 2
+/// threads, the two interleaved call by call.
+fn simd_threads<T: oxblas_core::Scalar>(
+    op: &str,
+    a: Mat<T>,
+    rounds: usize,
+) -> ((f64, f64), (f64, f64)) {
+    let run = || match op {
+        "lu" => drop(std::hint::black_box(
+            lu::factor(a.as_ref()).expect("finite"),
+        )),
+        "chol" => drop(std::hint::black_box(
+            cholesky::factor(a.as_ref()).expect("spd"),
+        )),
+        _ => drop(std::hint::black_box(
+            qr::factor(a.as_ref()).expect("finite"),
+        )),
+    };
+    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    for threads in [1usize, 2] {
+        oxblas_simd::set_num_threads(threads);
+        run();
+    }
+    for _ in 0..rounds {
+        oxblas_simd::set_num_threads(1);
+        t1.push(timed(run));
+        oxblas_simd::set_num_threads(2);
+        t2.push(timed(run));
+    }
+    oxblas_simd::set_num_threads(1);
+    let min = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+    (
+        (median(t1.clone()), min(&t1)),
+        (median(t2.clone()), min(&t2)),
+    )
 }
 
 /// The child of `threads`: OpenBLAS alone, thread count from the
