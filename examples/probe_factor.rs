@@ -493,14 +493,9 @@ fn threads(rounds: usize, want: &dyn Fn(&str) -> bool, f32: bool) {
     }
 }
 
-/// Median and minimum wall seconds of the simd `op` on `a` with 1 and 2
-/// threads, the two interleaved call by call.
-fn simd_threads<T: oxblas_core::Scalar>(
-    op: &str,
-    a: Mat<T>,
-    rounds: usize,
-) -> ((f64, f64), (f64, f64)) {
-    let run = || match op {
+/// One simd factorization (`lu`, `chol` or anything else: QR) of `a`.
+fn simd_factor<T: oxblas_core::Scalar>(op: &str, a: &Mat<T>) {
+    match op {
         "lu" => drop(std::hint::black_box(
             lu::factor(a.as_ref()).expect("finite"),
         )),
@@ -510,7 +505,17 @@ fn simd_threads<T: oxblas_core::Scalar>(
         _ => drop(std::hint::black_box(
             qr::factor(a.as_ref()).expect("finite"),
         )),
-    };
+    }
+}
+
+/// Median and minimum wall seconds of the simd `op` on `a` with 1 and 2
+/// threads, the two interleaved call by call.
+fn simd_threads<T: oxblas_core::Scalar>(
+    op: &str,
+    a: Mat<T>,
+    rounds: usize,
+) -> ((f64, f64), (f64, f64)) {
+    let run = || simd_factor(op, &a);
     let (mut t1, mut t2) = (Vec::new(), Vec::new());
     for threads in [1usize, 2] {
         oxblas_simd::set_num_threads(threads);
@@ -556,17 +561,7 @@ fn solo(sizes: &[usize], want: &dyn Fn(&str) -> bool) {
             } else {
                 random(n, n, n as u64)
             };
-            let call = || match op {
-                "lu" => drop(std::hint::black_box(
-                    lu::factor(a.as_ref()).expect("finite"),
-                )),
-                "chol" => drop(std::hint::black_box(
-                    cholesky::factor(a.as_ref()).expect("spd"),
-                )),
-                _ => drop(std::hint::black_box(
-                    qr::factor(a.as_ref()).expect("finite"),
-                )),
-            };
+            let call = || simd_factor(op, &a);
             let start = Instant::now();
             let mut calls = 0usize;
             while start.elapsed().as_secs_f64() < 3.0 {
