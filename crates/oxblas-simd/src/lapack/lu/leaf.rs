@@ -256,7 +256,7 @@ pub(super) fn iamax<T: Scalar>(x: &[T]) -> usize {
     0
 }
 
-/// One mem/// A part's offer for the pivot of one column of [`leaf_team`].
+/// A part's offer for the pivot of one column of [`leaf_team`].
 struct Offer<T> {
     /// Whether the part holds rows at or below the pivot row.
     any: bool,
