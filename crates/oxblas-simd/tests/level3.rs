@@ -119,6 +119,10 @@ fn trsm_all<T: Scalar>() {
                     (40, 33),
                     (100, 7),
                     (7, 100),
+                    // Left: packed solves of 128 and fewer rows under the
+                    // recursion, the columns split over threads.
+                    (129, 9),
+                    (300, 200),
                 ] {
                     trsm_case::<T>(side, uplo, diag, m, n, false);
                     trsm_case::<T>(side, uplo, diag, m, n, true);

@@ -120,14 +120,18 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
             || {
                 for i0 in (0..m).step_by(nr) {
                     let mi = nr.min(m - i0);
-                    if !transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, true) {
+                    if !transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, true)
+                        && !strip_panel(nr, b.rb_mut(), i0, mi, k, xp, true)
+                    {
                         pack::pack_a(nr, b.rb(), i0, 0, mi, k, xp);
                     }
                     xp[k * nr..].fill(T::ZERO);
                     // SAFETY: `xp` holds kpad * nr elements; `lp`, `coef`
                     // and `inv` are laid out as described above.
                     unsafe { panel::<T, K>(blocks, lp, coef, inv, xp.as_mut_ptr()) };
-                    if transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, false) {
+                    if transpose_panel(nr, b.rb_mut(), i0, mi, k, xp, false)
+                        || strip_panel(nr, b.rb_mut(), i0, mi, k, xp, false)
+                    {
                         continue;
                     }
                     for r in 0..mi {
@@ -448,6 +452,41 @@ fn pack_rows_fast<T: Scalar>(
         let _ = (nr, a, i0, p0, rows, kb, out);
         false
     }
+}
+
+/// Packs (`pack`) or unpacks rows `i0..i0 + mi` of `b` to or from the
+/// panel `xp` (`xp[p * nr + r] = b[i0 + r, p]`, lanes `mi..nr` zero) when
+/// `b`'s columns are contiguous (unit row stride: `b` is the transpose of a
+/// row-major matrix, as in a left-side solve on row-major data): one
+/// contiguous copy of `mi` elements per depth step. `false` (nothing done)
+/// for other layouts.
+fn strip_panel<T: Scalar>(
+    nr: usize,
+    mut b: MatMut<'_, T>,
+    i0: usize,
+    mi: usize,
+    k: usize,
+    xp: &mut [T],
+    pack: bool,
+) -> bool {
+    if b.row_stride() != 1 || mi == 0 || xp.len() < nr * k {
+        return false;
+    }
+    let cs = b.col_stride();
+    let src = b.ptr_at_mut(i0, 0);
+    for (p, lanes) in xp.chunks_exact_mut(nr).take(k).enumerate() {
+        // SAFETY: column p of rows i0..i0 + mi of `b` (borrowed
+        // exclusively) is `mi` contiguous elements (unit row stride) at
+        // offset p * cs from row i0's start, disjoint from `xp`.
+        let col = unsafe { core::slice::from_raw_parts_mut(src.offset(p as isize * cs), mi) };
+        if pack {
+            lanes[..mi].copy_from_slice(col);
+            lanes[mi..].fill(T::ZERO);
+        } else {
+            col.copy_from_slice(&lanes[..mi]);
+        }
+    }
+    true
 }
 
 /// Copies the `nr` rows `i0..` of `b` (columns `0..k`) into the panel
