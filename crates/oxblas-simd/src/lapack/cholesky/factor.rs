@@ -17,11 +17,19 @@ const LEAF: usize = 256;
 #[cfg(test)]
 const LEAF: usize = 11;
 
-/// Orders that the unblocked [`leaf`] factors (after the copy), faster
-/// than packing them (probe_chol chol, ratios to OpenBLAS, leaf against
-/// packed: f64 n = 4 3.5 / 2.7, 8 2.4 / 2.3, 16 1.5 / 1.6; f32 n = 8
-/// 2.2 / 1.5, 16 1.4 / 1.6).
-const TINY: usize = 8;
+/// Orders that [`tiny`] factors (scalar, in the result's storage) instead
+/// of the packed kernel: `./target/release/examples/probe_chol chol 8 16
+/// 20 24 32 chol32 8 16 24 32`, ratios to OpenBLAS, tiny against packed
+/// (or against the former copy + 4 x 4 leaf at 8), two alternated runs:
+/// f64 n = 8 4.7-5.4 / 2.0-2.3, 16 2.1-2.2 / 1.8, 20 1.8-2.0 / 1.3-1.4,
+/// 24 1.3-1.5 / 1.7-1.8, 32 1.0 / 1.6-1.7; f32 8 4.5-5.4 / 2.8, 16
+/// 2.3-2.4 / 1.8, 32 1.0 / 1.5-1.7.
+pub(super) const TINY: usize = 16;
+
+/// Blocks of the recursion up to this order run the unblocked [`leaf`]
+/// rather than the packed kernel (only the test build's small `LEAF`
+/// makes blocks this small).
+const LEAF_TINY: usize = 8;
 
 /// Order up to which one thread factors the whole matrix by the packed
 /// left-looking factorization (`super::packed`) instead of the recursion:
@@ -73,7 +81,10 @@ fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> 
             l: Mat::zeros(0, 0),
         });
     }
-    if n > TINY && n <= WHOLE_MAX {
+    if n <= TINY {
+        return tiny(a);
+    }
+    if n <= WHOLE_MAX {
         // Straight from `a` into the panels and out into the result: no
         // separate copy. On a team, the column blocks run as a pipeline
         // (`super::packed::run_team`).
@@ -115,6 +126,61 @@ fn factor_team<T: Scalar>(a: MatRef<'_, T>, team: &Team) -> Result<Cholesky<T>> 
     }
     let l = Mat::from_vec(n, n, data)?;
     Ok(Cholesky { l })
+}
+
+/// The factorization of an order `n <=` [`TINY`] (`a` square, validated)
+/// in the result's own storage: the lower triangle is read once (any
+/// strides) and checked for NaN and infinity before any work, then the
+/// columns are factored left-looking (each entry one dot product of two
+/// contiguous rows).
+/// The general path's copy, row parts, team closure and panel kernels cost
+/// more than the arithmetic at these orders (f64 n = 8 took about 400 ns
+/// in the quick bench, as much as LAPACKE's dpotrf with its transposing
+/// copies).
+fn tiny<T: Scalar>(a: MatRef<'_, T>) -> Result<Cholesky<T>> {
+    let n = a.rows();
+    debug_assert!(n <= TINY && a.cols() == n);
+    // The result's storage is the work space (row-major, zeros above).
+    let mut l = vec![T::ZERO; n * n];
+    // `v * 0` is 0 for finite `v`, NaN for NaN and infinities: one sum
+    // checks the whole triangle.
+    let mut check = T::ZERO;
+    for (i, row) in l.chunks_exact_mut(n).enumerate() {
+        for (j, dst) in row[..=i].iter_mut().enumerate() {
+            // SAFETY: j <= i < n, the order of the square `a`.
+            let v = unsafe { *a.get_unchecked(i, j) };
+            check += v * T::ZERO;
+            *dst = v;
+        }
+    }
+    if check != T::ZERO {
+        return Err(Error::NonFinite { op: Op::Cholesky });
+    }
+    for j in 0..n {
+        let (row_j, below) = l[j * n..].split_at_mut(n);
+        let mut d = row_j[j];
+        for &v in &row_j[..j] {
+            d -= v * v;
+        }
+        // Not positive (or NaN): the leading minor of order j + 1 fails.
+        let positive = d > T::ZERO;
+        if !positive {
+            return Err(Error::NotPositiveDefinite { index: j });
+        }
+        let s = d.sqrt();
+        row_j[j] = s;
+        let inv = T::ONE / s;
+        for row_i in below.chunks_exact_mut(n) {
+            let mut v = row_i[j];
+            for (x, y) in row_i[..j].iter().zip(&row_j[..j]) {
+                v -= *x * *y;
+            }
+            row_i[j] = v * inv;
+        }
+    }
+    Ok(Cholesky {
+        l: Mat::from_vec(n, n, l)?,
+    })
 }
 
 /// Moves the `n` rows of `data` (`ld` apart) together (`n` apart) in place,
@@ -287,7 +353,7 @@ fn factor_in_place<T: Scalar>(a: MatMut<'_, T>, offset: usize, team: &Team) -> R
     // half as wide (a quarter of the serial flops; the solves and updates
     // that replace them are split).
     let leaf_max = if team.size() > 1 { LEAF / 2 } else { LEAF };
-    if n <= TINY {
+    if n <= LEAF_TINY {
         return leaf(a, offset);
     }
     if n <= leaf_max {
@@ -371,7 +437,7 @@ fn syrk_par<T: Scalar>(a: MatRef<'_, T>, c: MatMut<'_, T>, team: &Team) {
 const LEAF_MAX: usize = 128;
 
 /// Unblocked left-looking Cholesky of a block of order at most [`LEAF_MAX`]
-/// (used up to order [`TINY`]), four
+/// (the recursion's blocks up to order [`LEAF_TINY`]), four
 /// columns at a time: the 4 x 4 diagonal block is updated by the Gram matrix
 /// of its rows (dot products of contiguous rows) and factored in place, then
 /// the rows below solve for the same four columns (level 3's panel kernel:

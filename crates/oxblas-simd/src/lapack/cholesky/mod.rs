@@ -1,6 +1,8 @@
 //! Cholesky factorization $A = LL^T$ of a symmetric positive definite
 //! matrix, with solves and the inverse.
 //!
+//! Orders up to 16 are factored by scalar code in the result's own storage
+//! (the packed kernel's setup costs more than their arithmetic).
 //! Matrices up to a moderate order (1536) are factored by a packed
 //! left-looking kernel (`packed`): the lower triangle is read straight
 //! into row panels of the gemm microkernel's layout, columns are computed

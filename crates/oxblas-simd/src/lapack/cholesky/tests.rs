@@ -620,3 +620,55 @@ fn team_path_of_factor_equals_one_thread() {
         );
     }
 }
+
+fn tiny_case<T: Scalar>(n: usize) {
+    let a = spd::<T>(n, 31 + n as u64);
+    let c = check(a.as_ref());
+    // Any layout, the same bits: a transposed view (the matrix is
+    // symmetric) and a strided copy of the lower triangle with NaN above.
+    assert_eq!(factor(a.t()).unwrap(), c, "n {n}");
+    let mut buf = vec![T::from_f64(f64::NAN); n * n * 3];
+    for i in 0..n {
+        for j in 0..=i {
+            buf[i * 3 + j * 3 * n] = a[(i, j)];
+        }
+    }
+    let v = MatRef::from_parts(&buf, 0, n, n, 3, 3 * n as isize).unwrap();
+    assert_eq!(factor(v).unwrap(), c, "n {n} strided");
+    for k in 0..n {
+        let mut b = a.clone();
+        b[(k, k)] = T::from_f64(-1e3);
+        assert_eq!(
+            factor(b.as_ref()),
+            Err(Error::NotPositiveDefinite { index: k }),
+            "n {n} k {k}"
+        );
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut b = a.clone();
+            b[(n - 1, k)] = T::from_f64(bad);
+            assert_eq!(
+                factor(b.as_ref()),
+                Err(Error::NonFinite {
+                    op: oxblas_core::Op::Cholesky
+                }),
+                "n {n} k {k} {bad}"
+            );
+        }
+    }
+    // Semidefinite: a zero pivot (a rank-one matrix) fails at the second.
+    if n >= 2 {
+        let ones = Mat::from_fn(n, n, |_, _| T::ONE);
+        assert_eq!(
+            factor(ones.as_ref()),
+            Err(Error::NotPositiveDefinite { index: 1 })
+        );
+    }
+}
+
+#[test]
+fn tiny_orders_every_layout_and_error() {
+    for n in 1..=super::factor::TINY {
+        tiny_case::<f64>(n);
+        tiny_case::<f32>(n);
+    }
+}
