@@ -157,7 +157,7 @@ fn run<T: Scalar, K: Kernel<T>>(l: MatRef<'_, T>, invd: &[T], mut b: MatMut<'_, 
 /// where they apply. Runs on the calling thread.
 pub(crate) fn syrk_lower_sub<T: Scalar>(isa: Isa, a: MatRef<'_, T>, c: MatMut<'_, T>) {
     debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
-    update(isa, -T::ONE, a, a, T::ONE, c, true)
+    update(isa, -T::ONE, a, a, T::ONE, c, Part::Lower)
 }
 
 /// `C = alpha A A^T + beta C` on the lower triangle of `c` by the loops of
@@ -170,7 +170,7 @@ pub(crate) fn syrk_lower<T: Scalar>(
     c: MatMut<'_, T>,
 ) {
     debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
-    update(isa, alpha, a, a, beta, c, true)
+    update(isa, alpha, a, a, beta, c, Part::Lower)
 }
 
 /// `C -= A B^T` (`c` `m x n`, `a` `m x k`, `b` `n x k`, any strides) by
@@ -183,10 +183,40 @@ pub(crate) fn gemm_nt_sub<T: Scalar>(
 ) {
     debug_assert_eq!(c.shape(), (a.rows(), b.rows()));
     debug_assert_eq!(a.cols(), b.cols());
-    update(isa, -T::ONE, a, b, T::ONE, c, false)
+    update(isa, -T::ONE, a, b, T::ONE, c, Part::All)
 }
 
-/// `C = alpha A B^T + beta C`, on the lower triangle only if `lower`.
+/// `C -= A B^T` on the upper triangle of `c` (`m x m`, any strides; the
+/// strict lower triangle is neither read nor written), `a` and `b` `m x k`
+/// (any strides): the loops of [`syrk_lower_sub`] with two operands and the
+/// other triangle. A symmetric rank-`2k` update `C -= V W^T + W V^T` is one
+/// call on the column-concatenated `[V W]` and `[W V]` (depth `2k`), each
+/// panel packed once; for a column-major lower triangle, pass the row-major
+/// view of its transpose (the kernels store rows of `C` as vectors). Runs on
+/// the calling thread.
+pub(crate) fn gemm_nt_upper_sub<T: Scalar>(
+    isa: Isa,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: MatMut<'_, T>,
+) {
+    debug_assert_eq!(c.shape(), (a.rows(), a.rows()));
+    debug_assert_eq!(b.shape(), a.shape());
+    update(isa, -T::ONE, a, b, T::ONE, c, Part::Upper)
+}
+
+/// Which entries of `C` the packed update computes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// All of `C`.
+    All,
+    /// `C[i, j]` for `j <= i`.
+    Lower,
+    /// `C[i, j]` for `j >= i`.
+    Upper,
+}
+
+/// `C = alpha A B^T + beta C` on the `part` of `C`.
 fn update<T: Scalar>(
     isa: Isa,
     alpha: T,
@@ -194,7 +224,7 @@ fn update<T: Scalar>(
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
-    lower: bool,
+    part: Part,
 ) {
     if a.rows() == 0 || b.rows() == 0 || a.cols() == 0 {
         return;
@@ -202,17 +232,17 @@ fn update<T: Scalar>(
     #[cfg(target_arch = "x86_64")]
     if isa == Isa::Avx2Fma {
         return typed_syrk::<T, super::microkernel::Avx2F64, super::microkernel::Avx2F32>(
-            alpha, a, b, beta, c, lower,
+            alpha, a, b, beta, c, part,
         );
     }
     #[cfg(target_arch = "aarch64")]
     if isa == Isa::Neon {
         return typed_syrk::<T, super::microkernel::NeonF64, super::microkernel::NeonF32>(
-            alpha, a, b, beta, c, lower,
+            alpha, a, b, beta, c, part,
         );
     }
     let _ = isa;
-    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, lower)
+    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, part)
 }
 
 /// [`run_syrk`] with the f64 kernel `K64` or the f32 kernel `K32`.
@@ -223,7 +253,7 @@ fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
     b: MatRef<'_, T>,
     beta: T,
     c: MatMut<'_, T>,
-    lower: bool,
+    part: Part,
 ) {
     use oxblas_core::cast::cast;
     if let (Some(a), Some(b), Some(al), Some(be)) = (
@@ -233,7 +263,7 @@ fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
         cast::<T, f64>(beta),
     ) {
         let c = cast_mat_mut::<T, f64>(c).expect("T is f64");
-        return run_syrk::<f64, K64>(al, a, b, be, c, lower);
+        return run_syrk::<f64, K64>(al, a, b, be, c, part);
     }
     if let (Some(a), Some(b), Some(al), Some(be)) = (
         cast_mat_ref::<T, f32>(a),
@@ -242,9 +272,9 @@ fn typed_syrk<T: Scalar, K64: Kernel<f64>, K32: Kernel<f32>>(
         cast::<T, f32>(beta),
     ) {
         let c = cast_mat_mut::<T, f32>(c).expect("T is f32");
-        return run_syrk::<f32, K32>(al, a, b, be, c, lower);
+        return run_syrk::<f32, K32>(al, a, b, be, c, part);
     }
-    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, lower)
+    run_syrk::<T, Portable<4, 4>>(alpha, a, b, beta, c, part)
 }
 
 /// [`update`] with kernel `K`.
@@ -254,7 +284,7 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
     b: MatRef<'_, T>,
     beta: T,
     mut c: MatMut<'_, T>,
-    lower: bool,
+    part: Part,
 ) {
     let (m, k) = a.shape();
     let n = b.rows();
@@ -286,8 +316,12 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
                     for ic in (0..m).step_by(mc) {
                         let mb = mc.min(m - ic);
                         pack_a_fast(mr, a, ic, pc, mb, kb, ap);
+                        let lower = part == Part::Lower;
+                        let upper = part == Part::Upper;
                         let jend = if lower { (ic + mb).min(n) } else { n };
-                        for jr in (0..jend).step_by(nr) {
+                        // Upper: panels from the one holding column ic.
+                        let jbeg = if upper { ic.min(n) / nr * nr } else { 0 };
+                        for jr in (jbeg..jend).step_by(nr) {
                             let tw = nr.min(n - jr);
                             let bpanel = bp[jr * kb..].as_ptr();
                             for ir in (0..mb).step_by(mr) {
@@ -297,13 +331,20 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
                                     // Wholly above the diagonal.
                                     continue;
                                 }
+                                if upper && jr + tw - 1 < ti {
+                                    // Wholly below the diagonal.
+                                    continue;
+                                }
                                 let apanel = ap[ir * kb..].as_ptr();
-                                if !lower || jr + tw - 1 <= ti {
+                                if part == Part::All
+                                    || (lower && jr + tw - 1 <= ti)
+                                    || (upper && jr >= ti + th - 1)
+                                {
                                     // SAFETY: the panels hold kb * mr / kb * nr
                                     // packed elements; the th x tw tile at
                                     // (ti, jr) lies inside `c` (borrowed
-                                    // exclusively), below the diagonal; the
-                                    // kernel matches the instruction set.
+                                    // exclusively), in `part`; the kernel
+                                    // matches the instruction set.
                                     unsafe {
                                         K::run(
                                             kb,
@@ -338,10 +379,17 @@ fn run_syrk<T: Scalar, K: Kernel<T>>(
                                     )
                                 };
                                 for i in 0..th {
-                                    for j in 0..tw.min((ti + i + 1).saturating_sub(jr)) {
+                                    // Lower: columns up to the diagonal;
+                                    // upper: from it.
+                                    let js = if lower {
+                                        0..tw.min((ti + i + 1).saturating_sub(jr))
+                                    } else {
+                                        (ti + i).saturating_sub(jr).min(tw)..tw
+                                    };
+                                    for j in js {
                                         let dst = c.ptr_at_mut(ti + i, jr + j);
                                         // SAFETY: (ti + i, jr + j) is inside
-                                        // `c`, on or below the diagonal.
+                                        // `c`, in `part`.
                                         unsafe {
                                             let v = alpha * tile[i * nr + j];
                                             *dst =
@@ -1095,6 +1143,62 @@ pub(crate) mod tests {
             // Deeper than one KC block (384 on the reference machine).
             check_syrk::<f64>(isa, 140, 900, 1e-14);
             check_syrk::<f32>(isa, 140, 900, 1e-5);
+        }
+    }
+
+    /// `C -= A B^T` on the upper triangle (`gemm_nt_upper_sub`), `A`, `B`
+    /// column-major (as the symmetric eigensolver's panels) and row-major,
+    /// `C` row- and column-major: every entry against a reference in f64,
+    /// the strict lower triangle untouched, the layouts bit for bit equal.
+    fn check_nt_upper<T: Scalar>(isa: Isa, m: usize, k: usize, tol: f64) {
+        let a = lower::<T>(m.max(k), 13 + m as u64 + 5 * k as u64);
+        let a = Mat::from_fn(m, k, |i, j| a[(i % a.rows(), j % a.cols())]);
+        let b = lower::<T>(m.max(k) + 1, 29 + m as u64 + 7 * k as u64);
+        let b = Mat::from_fn(m, k, |i, j| b[((i + 1) % b.rows(), j % b.cols())]);
+        let (at, bt) = (a.transpose(), b.transpose());
+        let c0 = lower::<T>(m, 9 + k as u64);
+        let mut c = Mat::from_fn(m, m, |i, j| if i <= j { c0[(j, i)] } else { T::NAN });
+        gemm_nt_upper_sub(isa, a.as_ref(), b.as_ref(), c.as_mut());
+        let mut ct = Mat::from_fn(m, m, |i, j| if j <= i { c0[(i, j)] } else { T::NAN });
+        gemm_nt_upper_sub(isa, at.as_ref().t(), bt.as_ref().t(), ct.as_mut().t());
+        for i in 0..m {
+            for j in 0..m {
+                if j < i {
+                    assert!(c[(i, j)].is_nan(), "m {m} k {k}: ({i}, {j}) written");
+                    assert!(ct[(j, i)].is_nan(), "m {m} k {k}: ({j}, {i}) written");
+                    continue;
+                }
+                let want = c0[(j, i)].to_f64()
+                    - (0..k)
+                        .map(|p| a[(i, p)].to_f64() * b[(j, p)].to_f64())
+                        .sum::<f64>();
+                let e = (c[(i, j)].to_f64() - want).abs();
+                assert!(
+                    e <= tol * (k as f64 + 1.0),
+                    "m {m} k {k}: ({i}, {j}) off by {e}"
+                );
+                assert_eq!(c[(i, j)], ct[(j, i)], "m {m} k {k}: layouts differ");
+            }
+        }
+    }
+
+    #[test]
+    fn gemm_nt_upper_every_edge_of_the_tiles_and_blocks() {
+        let mut isas = vec![Isa::Portable];
+        if super::super::isa() != Isa::Portable {
+            isas.push(super::super::isa());
+        }
+        for isa in isas {
+            for m in [1usize, 2, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33, 97, 130] {
+                for k in [1usize, 3, 8, 17, 64] {
+                    check_nt_upper::<f64>(isa, m, k, 1e-14);
+                    check_nt_upper::<f32>(isa, m, k, 1e-5);
+                }
+            }
+            // Deeper than one KC block, taller than one MC block.
+            check_nt_upper::<f64>(isa, 140, 900, 1e-14);
+            check_nt_upper::<f32>(isa, 140, 900, 1e-5);
+            check_nt_upper::<f64>(isa, 300, 5, 1e-14);
         }
     }
 

@@ -248,9 +248,8 @@ pub(crate) fn tridiagonalize<T: Scalar>(
 const TRD_NB: usize = 32;
 /// Below this trailing order the unblocked reduction finishes the job.
 const TRD_NX: usize = 96;
-/// Columns per gemm of the trailing update (each gemm also fills the unused
-/// upper half of its diagonal block: about `TRD_JB / m` extra work).
-const TRD_JB: usize = 64;
+/// Fewest rows per thread's piece of the threaded trailing update.
+const TRD_PAR_ROWS: usize = 128;
 
 #[inline(always)]
 fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], tau: &mut [T]) {
@@ -263,9 +262,10 @@ fn tridiagonalize_impl<T: Scalar>(a: &mut ColMat<T>, d: &mut [T], e: &mut [T], t
         // [V W V]: the panel's reflectors and W, with V again after W so
         // that [V W] and [W V] are both column ranges of one buffer.
         let mut vwv = ColMat::<T>::zeros(n, 3 * TRD_NB);
+        let threads = crate::current_par().threads();
         while n - start > TRD_NX {
             latrd(a, start, TRD_NB, d, e, tau, &mut vwv);
-            syr2k_lower_update(a, start + TRD_NB, &mut vwv, TRD_NB);
+            syr2k_lower_update(a, start + TRD_NB, &mut vwv, TRD_NB, threads);
             start += TRD_NB;
         }
     }
@@ -405,12 +405,23 @@ fn latrd<T: Scalar>(
     }
 }
 
-/// `A[k.., k..] -= V W^T + W V^T` on the lower triangle (and the diagonal
-/// blocks' upper parts, which are never read), with `V`, `W` the rows `k..`
-/// of columns `0..nb` and `nb..2 nb` of `vwv`: a column-blocked syr2k
-/// through gemm, as the single product `[V W] [W V]^T` of inner dimension
-/// `2 nb` (`V` is first copied into columns `2 nb..3 nb`).
-fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vwv: &mut ColMat<T>, nb: usize) {
+/// `A[k.., k..] -= V W^T + W V^T` on the lower triangle (the strict upper
+/// triangle is neither read nor written), with `V`, `W` the rows `k..` of
+/// columns `0..nb` and `nb..2 nb` of `vwv`: the single product of depth
+/// `2 nb` `[W V] [V W]^T` on the upper triangle of the row-major view
+/// `A[k.., k..]^T` (`V` is first copied into columns `2 nb..3 nb`) by
+/// `gemm::trsm`'s triangle loops, each operand packed once, the tiles on
+/// the other side of the diagonal skipped and each tile's rows (columns of
+/// `A`) stored as vectors. With `parts > 1`, blocks of columns of `A` of
+/// about equal work run side by side on rayon: block `c0..c1` is its
+/// triangle and the rectangle below it.
+pub(crate) fn syr2k_lower_update<T: Scalar>(
+    a: &mut ColMat<T>,
+    k: usize,
+    vwv: &mut ColMat<T>,
+    nb: usize,
+    parts: usize,
+) {
     let n = a.rows;
     if k >= n {
         return;
@@ -421,31 +432,50 @@ fn syr2k_lower_update<T: Scalar>(a: &mut ColMat<T>, k: usize, vwv: &mut ColMat<T
         let src = p * n + k;
         vwv.data.copy_within(src..src + m, (2 * nb + p) * n + k);
     }
-    let (vw, wv) = (&vwv.data[k..], &vwv.data[nb * n + k..]);
-    let par = crate::current_par();
-    // C[r0..r0 + rows, c0..c0 + w] -= L[r0..r0 + rows, :] R[c0..c0 + w, :]^T
-    // (offsets within the trailing block).
-    let mut update = |r0: usize, rows: usize, c0: usize, w: usize| {
-        if rows == 0 || w == 0 {
-            return;
-        }
-        let (gr, gc) = (k + r0, k + c0);
-        let cview =
-            MatMut::from_parts(&mut a.data, gr + gc * n, rows, w, 1, n as isize).expect("in range");
-        let l = MatRef::from_parts(vw, r0, rows, 2 * nb, 1, n as isize).expect("in range");
-        let r = MatRef::from_parts(wv, c0, w, 2 * nb, 1, n as isize).expect("in range");
-        crate::gemm::gemm(-T::ONE, l, r.t(), T::ONE, cview, par).expect("shapes");
-    };
-    let mut jb = 0;
-    while jb < m {
-        // Whole columns from the diagonal down: one product per block.
-        // (Splitting the diagonal block into narrow strips to skip its
-        // upper triangle measured slower: the small products cost more
-        // than the flops they save.)
-        let w = TRD_JB.min(m - jb);
-        update(jb, m - jb, jb, w);
-        jb += w;
+    // A[k.., k..]^T (upper) -= R L^T, R = [W V], L = [V W].
+    let l = MatRef::from_parts(&vwv.data, k, m, 2 * nb, 1, n as isize).expect("in range");
+    let r = MatRef::from_parts(&vwv.data, nb * n + k, m, 2 * nb, 1, n as isize).expect("in range");
+    let ct = MatMut::from_parts(&mut a.data, k + k * n, m, m, n as isize, 1).expect("in range");
+    let isa = crate::gemm::isa();
+    let parts = parts.min(m / TRD_PAR_ROWS).max(1);
+    if parts == 1 {
+        crate::gemm::trsm::gemm_nt_upper_sub(isa, r, l, ct);
+        return;
     }
+    // Rows r0.. of the upper triangle hold (m - r0)^2 / 2 entries: cut at
+    // m (1 - sqrt(1 - t / p)), rounded to a multiple of 8.
+    let mut pieces = Vec::with_capacity(parts);
+    let mut rest = ct;
+    let mut r0 = 0;
+    for t in 1..=parts {
+        let r1 = if t == parts {
+            m
+        } else {
+            let cut = m as f64 * (1.0 - (1.0 - t as f64 / parts as f64).sqrt());
+            ((cut as usize + 4) / 8 * 8).clamp(r0, m)
+        };
+        let (head, tail) = rest.split_at_row(r1 - r0);
+        pieces.push((r0, head));
+        rest = tail;
+        r0 = r1;
+    }
+    rayon::scope(|sc| {
+        for (r0, rows) in pieces {
+            sc.spawn(move |_| {
+                let h = rows.rows();
+                let (_, right) = rows.split_at_col(r0);
+                let (tri, rect) = right.split_at_col(h);
+                let (_, mine_r) = r.split_at_row(r0);
+                let (_, mine_l) = l.split_at_row(r0);
+                let (mine_r, _) = mine_r.split_at_row(h);
+                let (mine_l, after_l) = mine_l.split_at_row(h);
+                // The triangle C^T[r0..r1, r0..r1] and the rectangle
+                // C^T[r0..r1, r1..] -= R[r0..r1] L[r1..]^T.
+                crate::gemm::trsm::gemm_nt_upper_sub(isa, mine_r, mine_l, tri);
+                crate::gemm::trsm::gemm_nt_sub(isa, mine_r, after_l, rect);
+            });
+        }
+    });
 }
 
 /// Forms the orthogonal `Q` of [`tridiagonalize`] (`n x n`) by backward
