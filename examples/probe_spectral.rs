@@ -16,11 +16,14 @@
 //! round of each backend instead of the median (steadier on a busy machine).
 //! `solo=simd` or `solo=openblas` runs only that backend, `reps` times per
 //! case, and prints its median: a loop to profile under `perf record`.
+//! `f32` runs `eigh`, `eigvalsh` and `bands` in single precision (the same
+//! matrices rounded; the other ops stay in f64).
 
 use std::time::Instant;
 
 use oxblas_core::{Backend, Mat, SvdMode};
 use oxblas_openblas::OpenBlas;
+use oxblas_simd::lapack::eigh::eigvalsh_with_band;
 use oxblas_simd::Simd;
 
 fn random(n: usize, seed: u64) -> Mat<f64> {
@@ -94,8 +97,11 @@ fn main() {
     let mut sizes = vec![512usize, 1024];
     let mut reps = 3;
     let mut bands = vec![0usize, 16, 32, 48];
+    let mut single = false;
     for a in &args {
-        if a == "min" {
+        if a == "f32" {
+            single = true;
+        } else if a == "min" {
             USE_MIN.store(true, std::sync::atomic::Ordering::Relaxed);
         } else if let Some(r) = a.strip_prefix("reps=") {
             reps = r.parse().expect("reps=N");
@@ -127,14 +133,24 @@ fn main() {
     for &n in &sizes {
         let a = random(n, n as u64);
         let sym = Mat::from_fn(n, n, |i, j| a[(i, j)] + a[(j, i)]);
+        let sym32 = Mat::from_fn(n, n, |i, j| sym[(i, j)] as f32);
+        let wide = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
         for &op in &ops {
             if op == "bands" {
                 for &b in &bands {
-                    let (ts, to, d) = time_pair(
-                        reps,
-                        || oxblas_simd::lapack::eigh::eigvalsh_with_band(sym.as_ref(), b).unwrap(),
-                        || OpenBlas::eigvalsh(sym.as_ref()).unwrap(),
-                    );
+                    let (ts, to, d) = if single {
+                        time_pair(
+                            reps,
+                            || wide(eigvalsh_with_band(sym32.as_ref(), b).unwrap()),
+                            || wide(OpenBlas::eigvalsh(sym32.as_ref()).unwrap()),
+                        )
+                    } else {
+                        time_pair(
+                            reps,
+                            || eigvalsh_with_band(sym.as_ref(), b).unwrap(),
+                            || OpenBlas::eigvalsh(sym.as_ref()).unwrap(),
+                        )
+                    };
                     let name = format!("b={b}");
                     println!(
                         "{name:<10} {n:>6} {ts:>11.4} {to:>11.4} {:>8.3} {d:>10.2e}",
@@ -144,6 +160,16 @@ fn main() {
                 continue;
             }
             let (ts, to, d) = match op {
+                "eigh" if single => time_pair(
+                    reps,
+                    || wide(Simd::eigh(sym32.as_ref()).unwrap().values),
+                    || wide(OpenBlas::eigh(sym32.as_ref()).unwrap().values),
+                ),
+                "eigvalsh" if single => time_pair(
+                    reps,
+                    || wide(Simd::eigvalsh(sym32.as_ref()).unwrap()),
+                    || wide(OpenBlas::eigvalsh(sym32.as_ref()).unwrap()),
+                ),
                 "eigh" => time_pair(
                     reps,
                     || Simd::eigh(sym.as_ref()).unwrap().values,
@@ -186,6 +212,11 @@ fn main() {
                     },
                 ),
                 other => panic!("unknown op {other}"),
+            };
+            let op = if single && op.starts_with("eig") {
+                format!("{op}32")
+            } else {
+                op.to_string()
             };
             println!(
                 "{op:<10} {n:>6} {ts:>11.4} {to:>11.4} {:>8.3} {d:>10.2e}",
