@@ -2,7 +2,7 @@
 //! (`dgetrf`, `dpotrf`, `dgeqrf` through LAPACKE) in one process, on the same
 //! inputs, alternating the two and taking medians.
 //!
-//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo] [inv] [f32]`
+//! `cargo run --release --example probe_factor --features openblas [-- quick] [lu|chol|qr] [N...] [threads] [solo [t2]] [inv] [f32] [ab [rounds=R]]`
 //!
 //! Prints GFLOP/s of each (LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3) and the
 //! ratio `simd / openblas` (above 1: simd is faster). With `f32`: the LU and
@@ -12,7 +12,10 @@
 //! its own copy of the input, as the API does. With `threads`: the simd LU,
 //! Cholesky and QR at n = 1024 with 2 threads against 1 (wall clock), beside
 //! OpenBLAS's own 2-against-1 speed-up. With `solo`: only the
-//! simd factorizations, in a loop, for a profiler. With `inv`: the LU
+//! simd factorizations, in a loop, for a profiler (`t2`: on 2 threads). With
+//! `ab`: the simd factorization (LU unless `chol` or `qr` is named) at
+//! n = 1024 on 1 and 2 threads interleaved call by call, 21 rounds unless
+//! `rounds=R`, for A/B runs under `chrt -f 10`. With `inv`: the LU
 //! inverse from given factors against `dgetri` (1 thread).
 
 use std::time::Instant;
@@ -195,7 +198,14 @@ fn main() {
     if sizes.is_empty() {
         sizes = vec![64, 256, 1024];
     }
+    if args.iter().any(|a| a == "ab") {
+        ab(&args, f32);
+        return;
+    }
     if args.iter().any(|a| a == "solo") {
+        if args.iter().any(|a| a == "t2") {
+            oxblas_simd::set_num_threads(2);
+        }
         solo(&sizes, &want);
         return;
     }
@@ -533,6 +543,65 @@ fn simd_threads<T: oxblas_core::Scalar>(
         (median(t1.clone()), min(&t1)),
         (median(t2.clone()), min(&t2)),
     )
+}
+
+/// `ab [lu|chol|qr] [f32] [rounds=R]`: the simd factorization at n = 1024
+/// with 1 and 2 threads, interleaved call by call (meant to run under
+/// `chrt -f 10`); prints the 1T and 2T wall medians, and the median with
+/// quartiles of the per-round ratios 1T / 2T.
+fn ab(args: &[String], f32: bool) {
+    WALL.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rounds = args
+        .iter()
+        .find_map(|a| a.strip_prefix("rounds=")?.parse().ok())
+        .unwrap_or(21usize);
+    let op = ["lu", "chol", "qr"]
+        .into_iter()
+        .find(|op| args.iter().any(|a| a == op))
+        .unwrap_or("lu");
+    let n = 1024;
+    let a = match op {
+        "chol" => spd(n),
+        "lu" => random(n, n, 1),
+        _ => random(n, n, 3 + n as u64),
+    };
+    let (t1, t2) = if f32 {
+        ab_rounds(op, a.map(|&x| x as f32), rounds)
+    } else {
+        ab_rounds(op, a, rounds)
+    };
+    let mut r: Vec<f64> = t1.iter().zip(&t2).map(|(a, b)| a / b).collect();
+    r.sort_by(f64::total_cmp);
+    let q = |f: f64| r[((r.len() - 1) as f64 * f).round() as usize];
+    println!(
+        "ab {op} n = {n} {}: 1T {:.2} ms, 2T {:.2} ms, ratio of medians {:.3} \
+         (per-round ratios 1T / 2T: q1 {:.3}, median {:.3}, q3 {:.3}; {rounds} rounds)",
+        if f32 { "f32" } else { "f64" },
+        median(t1.clone()) * 1e3,
+        median(t2.clone()) * 1e3,
+        median(t1) / median(t2),
+        q(0.25),
+        q(0.5),
+        q(0.75)
+    );
+}
+
+/// The wall times of `rounds` interleaved 1T and 2T calls of `op` on `a`.
+fn ab_rounds<T: oxblas_core::Scalar>(op: &str, a: Mat<T>, rounds: usize) -> (Vec<f64>, Vec<f64>) {
+    let run = || simd_factor(op, &a);
+    for threads in [1usize, 2, 1, 2] {
+        oxblas_simd::set_num_threads(threads);
+        run();
+    }
+    let (mut t1, mut t2) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        oxblas_simd::set_num_threads(1);
+        t1.push(timed(run));
+        oxblas_simd::set_num_threads(2);
+        t2.push(timed(run));
+    }
+    oxblas_simd::set_num_threads(1);
+    (t1, t2)
 }
 
 /// The child of `threads`: OpenBLAS alone, thread count from the
