@@ -49,11 +49,30 @@ const BT_JB: usize = 128;
 pub fn eigh<T: Scalar>(a: MatRef<'_, T>) -> Result<Eigh<T>> {
     let (values, vectors) = driver(a, Op::Eigh, true, None)?;
     // Rows reversed: the work matrix was J A J (see `driver`).
-    let vectors = vectors.map_or_else(
-        || Mat::zeros(0, 0),
-        |v| Mat::from_fn(v.rows, v.cols, |i, j| v.at(v.rows - 1 - i, j)),
-    );
+    let vectors = vectors.map_or_else(|| Mat::zeros(0, 0), |v| reversed_row_major(&v));
     Ok(Eigh { values, vectors })
+}
+
+/// The row-major copy of `v` with its rows in reverse order, by tiles of
+/// `TB x TB` (each of the tile's columns read as one contiguous run, each of
+/// its rows written as one), instead of a read with stride `rows` per
+/// element.
+fn reversed_row_major<T: Scalar>(v: &ColMat<T>) -> Mat<T> {
+    const TB: usize = 32;
+    let (r, c) = (v.rows, v.cols);
+    let mut out = vec![T::ZERO; r * c];
+    for i0 in (0..r).step_by(TB) {
+        let i1 = (i0 + TB).min(r);
+        for j0 in (0..c).step_by(TB) {
+            for j in j0..(j0 + TB).min(c) {
+                let col = v.col(j);
+                for i in i0..i1 {
+                    out[i * c + j] = col[r - 1 - i];
+                }
+            }
+        }
+    }
+    Mat::from_vec(r, c, out).expect("r * c elements")
 }
 
 /// Eigenvalues (ascending) of a symmetric matrix, reading its lower triangle.
