@@ -1,8 +1,9 @@
 //! Level-3 operations besides gemm: trsm, syrk, symm, batched gemm and the
 //! pairwise distance matrix. Almost all of their flops run in the packed
 //! gemm (`crate::gemm`): trsm recursively halves the triangle and updates
-//! with gemm, lower triangles of order 17 to 128 solved on gemm's packed
-//! panels as `X^T L^T = B^T` (the right-side solve with an upper triangle
+//! with gemm, triangles of order 17 to 128 solved on gemm's packed
+//! panels as `X^T L^T = B^T` (an upper one reversed into a lower one), the
+//! columns of `B` cut once over threads (the right-side solve with an upper triangle
 //! on a row-major B works row-wise, see `trsm_right.rs`), syrk is the gemm
 //! driver restricted to a triangle, symm mirrors the stored triangle and
 //! calls gemm.
@@ -137,16 +138,23 @@ pub fn syrk<T: Scalar>(
 /// Order of the diagonal blocks trsm solves by substitution; everything
 /// else is gemm.
 const TRSM_BASE: usize = 16;
-/// Order up to which (from `TRSM_BASE + 1`) a lower-triangular left-side
-/// solve of a `B` with at least `TRSM_PACKED_MIN_COLS` columns is one
-/// packed solve
-/// ([`trsm_packed_cols`]) instead of recursion and substitution.
+/// Order up to which (from `TRSM_BASE + 1`) a left-side solve of a `B`
+/// with at least `TRSM_PACKED_MIN_COLS` columns is one packed solve
+/// ([`trsm_packed_cols`]; an upper triangle reversed into a lower one)
+/// instead of recursion and substitution.
 const TRSM_PACKED_MAX: usize = if cfg!(test) { 24 } else { 128 };
 /// See [`TRSM_PACKED_MAX`]: fewer columns do not fill the panels.
 const TRSM_PACKED_MIN_COLS: usize = 8;
-/// Multiply-adds (`m^2 n / 2`) from which [`trsm_packed_cols`] splits the
-/// columns of `B` over threads.
-const TRSM_PAR_MIN_WORK: usize = 1 << 20;
+/// Multiply-adds (`m^2 n / 2`) from which a left-side solve splits the
+/// columns of `B` over threads ([`trsm_left_par`]).
+const TRSM_PAR_MIN_WORK: usize = if cfg!(test) { 1 << 10 } else { 1 << 20 };
+/// Fewest columns of `B` per part in [`trsm_left_par`].
+/// At least `TRSM_PACKED_MIN_COLS`, so that a part takes the packed
+/// leaves wherever the whole `B` would (the same operations per column).
+const TRSM_PART_MIN_COLS: usize = if cfg!(test) { TRSM_PACKED_MIN_COLS } else { 16 };
+/// The parts of [`trsm_left_par`] are cut at multiples of this many
+/// columns (the f32 panels' width; twice the f64 one).
+const TRSM_PART_ALIGN: usize = if cfg!(test) { 1 } else { 16 };
 
 /// Solves $A X = \alpha B$ (`Side::Left`) or $X A = \alpha B$ (`Side::Right`)
 /// in place in `b`, for triangular `A` read from its `uplo` triangle (the
@@ -202,10 +210,81 @@ pub fn trsm<T: Scalar>(
 
 /// Left-side solve on validated shapes: scale by alpha, then recursive
 /// blocking (halve A, solve one half, gemm-update the other, solve it).
-fn trsm_left<T: Scalar>(uplo: Uplo, diag: Diag, alpha: T, a: MatRef<'_, T>, mut b: MatMut<'_, T>) {
-    if scale_by(alpha, b.rb_mut()) {
-        trsm_rec(uplo, diag, a, b, crate::current_par());
+fn trsm_left<T: Scalar>(uplo: Uplo, diag: Diag, alpha: T, a: MatRef<'_, T>, b: MatMut<'_, T>) {
+    trsm_left_par(uplo, diag, alpha, a, b, crate::current_par());
+}
+
+/// The number of column parts [`trsm_left_par`] cuts an `m x n` `B` into
+/// for `par`: one (no split) inside a rayon worker, for fewer than
+/// `2 * TRSM_PART_MIN_COLS` columns, or below `TRSM_PAR_MIN_WORK`.
+fn trsm_parts(m: usize, n: usize, par: Par) -> usize {
+    let threads = crate::team::team_size(par);
+    let work = m.saturating_mul(m).saturating_mul(n) / 2;
+    if threads <= 1 || work < TRSM_PAR_MIN_WORK {
+        return 1;
     }
+    threads.min(n / TRSM_PART_MIN_COLS).max(1)
+}
+
+/// [`trsm_left`] with the parallelism given. The columns of `B` are
+/// independent: with several threads they are cut once into one part per
+/// thread (at multiples of `TRSM_PART_ALIGN` columns, so that the packed
+/// panels stay full), each scaled and solved whole on one thread
+/// (recursion, packed leaves and gemm updates all sequential): one
+/// fork/join per call instead of one per leaf and per gemm update. Every
+/// column is computed by the same operations whatever the cut, so the
+/// result does not depend on the thread count.
+///
+/// The parts run under `rayon::join` rather than on a spinning
+/// `team::with_team`: for a single parallel section the team's thread
+/// start costs as much as a rayon wake-up, and on a loaded machine (2
+/// cores, load 3-4) its spinning members made the median f64 256 x 256
+/// solve 3-6 times slower than with rayon, whose caller runs a part that
+/// no worker took.
+fn trsm_left_par<T: Scalar>(
+    uplo: Uplo,
+    diag: Diag,
+    alpha: T,
+    a: MatRef<'_, T>,
+    mut b: MatMut<'_, T>,
+    par: Par,
+) {
+    let (m, n) = b.shape();
+    let parts = trsm_parts(m, n, par);
+    if parts <= 1 {
+        if scale_by(alpha, b.rb_mut()) {
+            trsm_rec(uplo, diag, a, b, par);
+        }
+        return;
+    }
+    let solve = |mut part: MatMut<'_, T>| {
+        if scale_by(alpha, part.rb_mut()) {
+            trsm_rec(uplo, diag, a, part, Par::Seq);
+        }
+    };
+    split_cols(b, parts, &solve);
+}
+
+/// Cuts `b` into `parts` column blocks of at least `TRSM_PART_MIN_COLS`
+/// columns (`parts * TRSM_PART_MIN_COLS <= b.cols()`), at multiples of
+/// `TRSM_PART_ALIGN` where that allows, and runs `f` on each, side by side
+/// under `rayon::join`.
+fn split_cols<T: Scalar>(b: MatMut<'_, T>, parts: usize, f: &(dyn Fn(MatMut<'_, T>) + Sync)) {
+    let n = b.cols();
+    if parts <= 1 || n < 2 * TRSM_PART_MIN_COLS {
+        return f(b);
+    }
+    let left = parts / 2;
+    let at = (n * left / parts + TRSM_PART_ALIGN / 2) / TRSM_PART_ALIGN * TRSM_PART_ALIGN;
+    let at = at.clamp(
+        left * TRSM_PART_MIN_COLS,
+        n - (parts - left) * TRSM_PART_MIN_COLS,
+    );
+    let (b0, b1) = b.split_at_col(at);
+    rayon::join(
+        || split_cols(b0, left, f),
+        || split_cols(b1, parts - left, f),
+    );
 }
 
 /// `B = alpha B` (`alpha == 0` sets B to zero without reading it, as BLAS
@@ -242,18 +321,21 @@ fn trsm_rec<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T
     let m = b.rows();
     // From TRSM_BASE rows up (a base-case substitution is faster on its own:
     // f64 8x8 240 ns against 300 ns packed).
-    if uplo == Uplo::Lower
-        && (TRSM_BASE + 1..=TRSM_PACKED_MAX).contains(&m)
-        && b.cols() >= TRSM_PACKED_MIN_COLS
-    {
+    if (TRSM_BASE + 1..=TRSM_PACKED_MAX).contains(&m) && b.cols() >= TRSM_PACKED_MIN_COLS {
+        // An upper triangle U is solved as the lower J U J on reversed rows:
+        // U X = B is (J U J)(J X) = J B for the reversal J.
+        let (l, b) = match uplo {
+            Uplo::Lower => (a, b),
+            Uplo::Upper => (a.reverse_rows().reverse_cols(), b.reverse_rows()),
+        };
         let invd: Vec<T> = (0..m)
             .map(|j| match diag {
                 Diag::Unit => T::ONE,
-                // SAFETY: j < m, the order of the square `a`.
-                Diag::NonUnit => T::ONE / unsafe { *a.get_unchecked(j, j) },
+                // SAFETY: j < m, the order of the square `l`.
+                Diag::NonUnit => T::ONE / unsafe { *l.get_unchecked(j, j) },
             })
             .collect();
-        return trsm_packed_cols(a, &invd, b, par.threads());
+        return trsm_packed_cols(l, &invd, b);
     }
     if m <= TRSM_BASE {
         return trsm_base(uplo, diag, a, b);
@@ -288,25 +370,8 @@ fn trsm_rec<T: Scalar>(uplo: Uplo, diag: Diag, a: MatRef<'_, T>, b: MatMut<'_, T
 /// `L X = B` as `X^T L^T = B^T` on `gemm::trsm`'s packed panels (the
 /// columns of `B` are the rows of the panels; the tiles solve in
 /// registers), `invd` the reciprocals of the diagonal (ones for a unit
-/// one); the columns of `B` are split over `threads` when the solve is
-/// large enough.
-fn trsm_packed_cols<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>, threads: usize) {
-    let (m, n) = b.shape();
-    let work = m.saturating_mul(m).saturating_mul(n) / 2;
-    if threads > 1
-        && n >= 2 * TRSM_PACKED_MIN_COLS
-        && work >= TRSM_PAR_MIN_WORK
-        && rayon::current_thread_index().is_none()
-    {
-        let left = threads / 2;
-        let at = ((n * left / threads).div_ceil(8) * 8).clamp(1, n - 1);
-        let (b0, b1) = b.split_at_col(at);
-        rayon::join(
-            || trsm_packed_cols(l, invd, b0, left),
-            || trsm_packed_cols(l, invd, b1, threads - left),
-        );
-        return;
-    }
+/// one); on the calling thread.
+fn trsm_packed_cols<T: Scalar>(l: MatRef<'_, T>, invd: &[T], b: MatMut<'_, T>) {
     gemm::trsm::solve_lower_t_packed(gemm::isa(), l, invd, b.t());
 }
 
@@ -522,4 +587,106 @@ pub fn gemm_batched<T: Scalar>(
         gemm::gemm_with(isa, alpha, *a, *b, beta, c.rb_mut(), Par::Seq);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A well-conditioned `uplo` triangle (NaN outside it, so that a read
+    /// of the other triangle shows).
+    fn triangle(n: usize, uplo: Uplo, seed: u64) -> Mat<f64> {
+        let mut s = seed;
+        Mat::from_fn(n, n, |i, j| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            let inside = if uplo == Uplo::Lower { j <= i } else { j >= i };
+            if i == j {
+                2.0 + r
+            } else if inside {
+                r / n as f64
+            } else {
+                f64::NAN
+            }
+        })
+    }
+
+    /// The column split (parts of 8 columns and up under `cfg(test)`),
+    /// the packed leaves of both triangles (orders 17 to 24 here) and the
+    /// recursion above them: the residual is small and the result is bit
+    /// for bit that of one thread, for 1 to 4 threads, both layouts of B.
+    #[test]
+    fn column_split_is_exact_and_independent_of_threads() {
+        for uplo in [Uplo::Lower, Uplo::Upper] {
+            for diag in [Diag::NonUnit, Diag::Unit] {
+                for (m, n) in [
+                    (20usize, 17usize),
+                    (24, 16),
+                    (57, 31),
+                    (100, 7),
+                    (70, 40),
+                    (30, 70),
+                ] {
+                    let a = triangle(m, uplo, 3 + m as u64);
+                    let b0 = Mat::from_fn(m, n, |i, j| ((i * 7 + j * 3) % 13) as f64 - 6.0);
+                    assert!(
+                        trsm_parts(m, n, Par::Rayon(2)) > 1 || n < 16,
+                        "{m}x{n}: no split"
+                    );
+                    let solve = |par: Par, col_major: bool| -> Mat<f64> {
+                        let mut buf = if col_major {
+                            b0.transpose().into_vec()
+                        } else {
+                            b0.as_slice().to_vec()
+                        };
+                        let bv = if col_major {
+                            MatMut::from_slice_col_major(&mut buf, m, n).unwrap()
+                        } else {
+                            MatMut::from_slice(&mut buf, m, n).unwrap()
+                        };
+                        trsm_left_par(uplo, diag, 0.5, a.as_ref(), bv, par);
+                        if col_major {
+                            MatRef::from_slice_col_major(&buf, m, n).unwrap().to_owned()
+                        } else {
+                            Mat::from_vec(m, n, buf).unwrap()
+                        }
+                    };
+                    let x = solve(Par::Seq, false);
+                    for i in 0..m {
+                        for j in 0..n {
+                            let inside =
+                                |p: usize| if uplo == Uplo::Lower { p <= i } else { p >= i };
+                            let s: f64 = (0..m)
+                                .filter(|&p| inside(p))
+                                .map(|p| {
+                                    let l = if p == i && diag == Diag::Unit {
+                                        1.0
+                                    } else {
+                                        a[(i, p)]
+                                    };
+                                    l * x[(p, j)]
+                                })
+                                .sum();
+                            let e = (s - 0.5 * b0[(i, j)]).abs();
+                            assert!(e <= 1e-13 * m as f64, "{uplo:?} {m}x{n} ({i}, {j}): {e}");
+                        }
+                    }
+                    for threads in 1..=4 {
+                        for col_major in [false, true] {
+                            let y = solve(Par::Rayon(threads), col_major);
+                            assert!(
+                                x.as_slice()
+                                    .iter()
+                                    .zip(y.as_slice())
+                                    .all(|(p, q)| p.to_bits() == q.to_bits()),
+                                "{uplo:?} {diag:?} {m}x{n} {threads} threads col_major {col_major}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

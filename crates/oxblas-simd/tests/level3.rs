@@ -120,9 +120,12 @@ fn trsm_all<T: Scalar>() {
                     (100, 7),
                     (7, 100),
                     // Left: packed solves of 128 and fewer rows under the
-                    // recursion, the columns split over threads.
+                    // recursion (upper triangles reversed into lower ones),
+                    // the columns split over threads.
                     (129, 9),
                     (300, 200),
+                    (64, 64),
+                    (128, 40),
                 ] {
                     trsm_case::<T>(side, uplo, diag, m, n, false);
                     trsm_case::<T>(side, uplo, diag, m, n, true);
@@ -140,6 +143,54 @@ fn trsm_every_side_uplo_diag_f64() {
 #[test]
 fn trsm_every_side_uplo_diag_f32() {
     trsm_all::<f32>();
+}
+
+/// A left-side solve large enough to cut the columns of B over threads
+/// gives, bit for bit, the one-thread result (each column is computed by
+/// the same operations whatever the cut), for both triangles and layouts.
+#[test]
+fn trsm_left_result_does_not_depend_on_the_thread_count() {
+    let (m, n) = (200, 150);
+    for uplo in [Uplo::Lower, Uplo::Upper] {
+        let mut rng = Lcg(77 + m as u64);
+        let (a, _) = triangle::<f64>(m, uplo, Diag::NonUnit, &mut rng);
+        let b0 = rng.mat::<f64>(m, n);
+        for col_major in [false, true] {
+            let run = |threads: usize| -> Vec<f64> {
+                let mut buf: Vec<f64> = if col_major {
+                    b0.transpose().into_vec()
+                } else {
+                    b0.as_slice().to_vec()
+                };
+                let bv = if col_major {
+                    MatMut::from_slice_col_major(&mut buf, m, n).unwrap()
+                } else {
+                    MatMut::from_slice(&mut buf, m, n).unwrap()
+                };
+                // One thread: a call from inside a rayon worker stays on
+                // its thread (this leaves the global thread count, which
+                // the other tests share, alone).
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .unwrap();
+                if threads == 1 {
+                    pool.install(|| {
+                        level3::trsm(Side::Left, uplo, Diag::NonUnit, 1.0, a.as_ref(), bv)
+                    })
+                    .unwrap();
+                } else {
+                    level3::trsm(Side::Left, uplo, Diag::NonUnit, 1.0, a.as_ref(), bv).unwrap();
+                }
+                buf
+            };
+            let (x1, xn) = (run(1), run(oxblas_simd::num_threads()));
+            assert!(
+                x1.iter().zip(&xn).all(|(p, q)| p.to_bits() == q.to_bits()),
+                "{uplo:?} col_major {col_major}: differs from one thread"
+            );
+        }
+    }
 }
 
 #[test]
