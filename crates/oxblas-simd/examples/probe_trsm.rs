@@ -12,37 +12,64 @@ use std::time::Instant;
 use oxblas_core::{Diag, Mat, Scalar, Side, Uplo};
 use oxblas_simd::level3;
 
-#[link(name = "openblas")]
+type Trsm<T> = unsafe extern "C" fn(
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    c_int,
+    T,
+    *const T,
+    c_int,
+    *mut T,
+    c_int,
+) -> ();
+
+/// OpenBLAS's entry points, loaded at run time (so that the example builds
+/// and links where OpenBLAS is not installed).
+struct Blas {
+    dtrsm: Trsm<f64>,
+    strsm: Trsm<f32>,
+    set_threads: unsafe extern "C" fn(c_int) -> (),
+}
+
 extern "C" {
-    fn cblas_dtrsm(
-        layout: c_int,
-        side: c_int,
-        uplo: c_int,
-        trans: c_int,
-        diag: c_int,
-        m: c_int,
-        n: c_int,
-        alpha: f64,
-        a: *const f64,
-        lda: c_int,
-        b: *mut f64,
-        ldb: c_int,
-    );
-    fn cblas_strsm(
-        layout: c_int,
-        side: c_int,
-        uplo: c_int,
-        trans: c_int,
-        diag: c_int,
-        m: c_int,
-        n: c_int,
-        alpha: f32,
-        a: *const f32,
-        lda: c_int,
-        b: *mut f32,
-        ldb: c_int,
-    );
-    fn openblas_set_num_threads(n: c_int);
+    fn dlopen(file: *const std::os::raw::c_char, flags: c_int) -> *mut std::ffi::c_void;
+    fn dlsym(
+        handle: *mut std::ffi::c_void,
+        name: *const std::os::raw::c_char,
+    ) -> *mut std::ffi::c_void;
+}
+
+fn blas() -> &'static Blas {
+    static BLAS: std::sync::OnceLock<Blas> = std::sync::OnceLock::new();
+    BLAS.get_or_init(|| {
+        // SAFETY: dlopen/dlsym with NUL-terminated names; each symbol is
+        // transmuted to the signature of OpenBLAS's cblas/openblas C API.
+        unsafe {
+            let h = dlopen(c"libopenblas.so.0".as_ptr(), 2);
+            assert!(!h.is_null(), "libopenblas.so.0 not found");
+            let sym = |name: &std::ffi::CStr| {
+                let p = dlsym(h, name.as_ptr());
+                assert!(!p.is_null(), "{name:?} not found");
+                p
+            };
+            Blas {
+                dtrsm: std::mem::transmute::<*mut std::ffi::c_void, Trsm<f64>>(sym(c"cblas_dtrsm")),
+                strsm: std::mem::transmute::<*mut std::ffi::c_void, Trsm<f32>>(sym(c"cblas_strsm")),
+                set_threads: std::mem::transmute::<
+                    *mut std::ffi::c_void,
+                    unsafe extern "C" fn(c_int),
+                >(sym(c"openblas_set_num_threads")),
+            }
+        }
+    })
+}
+
+unsafe fn openblas_set_num_threads(n: c_int) {
+    (blas().set_threads)(n)
 }
 
 /// OpenBLAS's trsm on row-major `a` (`k x k`) and `b` (`m x n`).
@@ -55,7 +82,7 @@ fn oblas<T: Scalar>(side: Side, uplo: Uplo, a: &Mat<T>, b: &mut Mat<T>) {
     // SAFETY: row-major buffers of the sizes passed (lda = k, ldb = n).
     unsafe {
         if T::DTYPE == oxblas_core::DType::F64 {
-            cblas_dtrsm(
+            (blas().dtrsm)(
                 101,
                 s,
                 u,
@@ -70,7 +97,7 @@ fn oblas<T: Scalar>(side: Side, uplo: Uplo, a: &Mat<T>, b: &mut Mat<T>) {
                 n as c_int,
             );
         } else {
-            cblas_strsm(
+            (blas().strsm)(
                 101,
                 s,
                 u,
