@@ -1,7 +1,7 @@
 //! Scratch timing probe for the simd trsm against OpenBLAS's cblas_?trsm in
 //! one process (same inputs, interleaved rounds, medians).
 //!
-//! `cargo run --release -p oxblas-simd --example probe_trsm -- [n ...]`
+//! `cargo run --release --example probe_trsm --features simd,openblas -- [n ...]`
 //! times every side/uplo for row-major B (`n x n`), f32 and f64, with 1
 //! and 2 threads, and prints simd time / OpenBLAS time per case.
 
