@@ -1095,13 +1095,18 @@ pub(crate) mod tests {
         }
     }
 
-    #[test]
-    fn gemm_nt_every_edge() {
+    /// The portable kernels, and the machine's own where they differ.
+    fn isas() -> Vec<Isa> {
         let mut isas = vec![Isa::Portable];
         if super::super::isa() != Isa::Portable {
             isas.push(super::super::isa());
         }
-        for isa in isas {
+        isas
+    }
+
+    #[test]
+    fn gemm_nt_every_edge() {
+        for isa in isas() {
             for (m, n, k) in [
                 (1usize, 1usize, 1usize),
                 (7, 5, 3),
@@ -1129,11 +1134,7 @@ pub(crate) mod tests {
 
     #[test]
     fn syrk_every_edge_of_the_tiles_and_blocks() {
-        let mut isas = vec![Isa::Portable];
-        if super::super::isa() != Isa::Portable {
-            isas.push(super::super::isa());
-        }
-        for isa in isas {
+        for isa in isas() {
             for m in [1usize, 2, 5, 6, 7, 8, 9, 13, 16, 17, 33, 130] {
                 for k in [1usize, 3, 8, 17] {
                     check_syrk::<f64>(isa, m, k, 1e-14);
@@ -1184,11 +1185,7 @@ pub(crate) mod tests {
 
     #[test]
     fn gemm_nt_upper_every_edge_of_the_tiles_and_blocks() {
-        let mut isas = vec![Isa::Portable];
-        if super::super::isa() != Isa::Portable {
-            isas.push(super::super::isa());
-        }
-        for isa in isas {
+        for isa in isas() {
             for m in [1usize, 2, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33, 97, 130] {
                 for k in [1usize, 3, 8, 17, 64] {
                     check_nt_upper::<f64>(isa, m, k, 1e-14);
@@ -1204,11 +1201,7 @@ pub(crate) mod tests {
 
     #[test]
     fn every_edge_of_the_blocks() {
-        let mut isas = vec![Isa::Portable];
-        if super::super::isa() != Isa::Portable {
-            isas.push(super::super::isa());
-        }
-        for isa in isas {
+        for isa in isas() {
             // k across multiples of MR (4, 6 or 8), m across multiples of NR
             // (4, 8, 12 or 16).
             for m in [1usize, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33] {
